@@ -1,0 +1,40 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Both create or refresh .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# torch is installed first and pinned: this exact CPU build lies on the machines' disk, a looser spec
+# would pull a multi-GB CUDA build. uv then installs the project quickly against it.
+TORCH_SPEC := torch==2.13.0
+
+.PHONY: venv demo test lint lint-container lock bench clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check "setuptools<81" wheel uv $(TORCH_SPEC) 2>&1 \
+		| grep -v "^WARNING: Location" || true
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e ".[dev,bench]"
+	touch $@
+
+demo: venv
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dvc repro
+	@echo "before/after report: reports/compare/report.html (and report.md)"
+
+test: venv lint-container
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -q
+
+lint: venv
+	$(BIN)/ruff check ukiyoe tests benchmarks
+
+lint-container: venv
+	$(BIN)/hadolint containers/Dockerfile
+
+lock: venv
+	containers/lock
+
+bench: venv
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/bench_compile.py
+
+clean:
+	rm -rf data/prepared checkpoints reports metrics runs
