@@ -21,7 +21,8 @@ demo: venv
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dvc repro
 	@echo "before/after report: reports/compare/report.html (and report.md)"
 
-test: venv lint-container
+test: venv
+	$(BIN)/hadolint containers/Dockerfile
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -q
 
 lint: venv
@@ -29,6 +30,7 @@ lint: venv
 
 lint-container: venv
 	$(BIN)/hadolint containers/Dockerfile
+	$(BIN)/pytest -q tests/containers
 
 lock: venv
 	containers/lock
