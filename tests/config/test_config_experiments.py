@@ -1,0 +1,72 @@
+"""The repository's own experiments and params.yaml, through the ``ukiyoe`` command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ukiyoe.cli import main
+from ukiyoe.config import activate, compile_experiment, load_compiled
+
+ROOT = Path(__file__).resolve().parents[2]
+EXPERIMENTS = ROOT / "experiments"
+PARAMS = ROOT / "params.yaml"
+
+
+@pytest.fixture(scope="module")
+def params() -> dict:
+    return yaml.safe_load(PARAMS.read_text())
+
+
+def ukiyoe(capsys: pytest.CaptureFixture, *argv: str) -> str:
+    assert main(["config", *argv]) == 0
+    return capsys.readouterr().out
+
+
+def rows(text: str) -> list[list[str]]:
+    return [line.split() for line in text.splitlines()]
+
+
+def test_explain_shows_gen_lr_from_params_then_from_bind(
+    tmp_path: Path, capsys: pytest.CaptureFixture, params: dict
+) -> None:
+    fixed, params_path = str(EXPERIMENTS / "fixed.gin"), str(PARAMS)
+    ukiyoe(capsys, "compile", fixed, "--params", params_path, "--out", str(tmp_path / "a"))
+    explained = rows(ukiyoe(capsys, "explain", str(tmp_path / "a"), "--grep", "gen_lr"))
+    gen_lr = str(float(params["gen_lr"]))
+    assert ["LearningRates.generator", gen_lr, "params.yaml:gen_lr", "(via", "%GEN_LR)"] in explained
+    bind = ("--bind", "GEN_LR=1e-4")
+    ukiyoe(capsys, "compile", fixed, "--params", params_path, *bind, "--out", str(tmp_path / "b"))
+    explained = rows(ukiyoe(capsys, "explain", str(tmp_path / "b"), "--grep", "gen_lr"))
+    assert ["LearningRates.generator", "0.0001", "--bind", "(via", "%GEN_LR)"] in explained
+
+
+def test_diff_of_collapsed_and_fixed_prints_the_learning_rate_table(
+    capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch, params: dict
+) -> None:
+    monkeypatch.chdir(ROOT)
+    table = rows(ukiyoe(capsys, "diff", "experiments/collapsed.gin", "experiments/fixed.gin", "--grep", "lr"))
+    assert table[0] == ["binding", "experiments/collapsed.gin", "experiments/fixed.gin", "source"]
+    gen_lr = str(float(params["gen_lr"]))
+    assert ["~", "LearningRates.generator", "0.0002", gen_lr, "params.yaml:gen_lr"] in table
+
+
+def test_every_experiment_compiles_and_activates(tmp_path: Path, params: dict) -> None:
+    from ukiyoe.train.options import TrainOptions
+
+    for experiment in ("collapsed.gin", "fixed.gin"):
+        compiled = compile_experiment(EXPERIMENTS / experiment, PARAMS, out=tmp_path / experiment)
+        assert compiled.provenance["unused_params"] == ([] if experiment == "fixed.gin" else
+                                                        ["disc_lr", "gen_lr", "nca_lr", "transformer_lr"])
+        activate(load_compiled(tmp_path / experiment))
+        assert TrainOptions().epochs == params["epochs"]
+
+
+def test_a_bad_experiment_is_one_error_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["config", "compile", str(EXPERIMENTS / "fixd.gin"), "--out", str(tmp_path / "c")]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("ukiyoe config: error: experiments/fixd.gin: no such experiment (available: ")
+    assert error.count("\n") == 1
+    assert not (tmp_path / "c").exists()
