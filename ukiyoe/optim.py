@@ -1,0 +1,50 @@
+"""One Adam per network, each with its own learning rate from ``schedules.LearningRates``."""
+
+from __future__ import annotations
+
+import gin
+import torch
+from torch import nn
+
+from ukiyoe.models import Networks
+from ukiyoe.schedules import LearningRates
+
+
+# ``fused`` is the training loop's choice (it depends on the device), not the experiment's.
+@gin.configurable(module="ukiyoe.optim", denylist=["fused"])
+def build_optimizers(
+    networks: Networks,
+    fused: bool = False,
+    betas: tuple[float, float] = (0.5, 0.999),
+    critic_betas: tuple[float, float] | None = None,
+    eps: float = 1e-8,
+) -> dict[str, torch.optim.Optimizer]:
+    """``generator`` (mapping + synthesis), ``nca``, ``discriminator`` and ``critic`` (when present).
+
+    ``fused`` selects PyTorch's fused Adam kernel (CUDA); the loop decides. ``critic_betas`` defaults to
+    ``betas``.
+    """
+    rates = LearningRates()
+    generator = networks.generator
+    groups: dict[str, list[nn.Parameter]] = {
+        "generator": [*generator.mapping.parameters(), *generator.synthesis.parameters()],
+        "discriminator": list(networks.discriminator.parameters()),
+    }
+    if generator.nca is not None:
+        groups["nca"] = list(generator.nca.parameters())
+    if networks.critic is not None:
+        groups["critic"] = list(networks.critic.parameters())
+    options = {"eps": eps, "fused": True} if fused else {"eps": eps}
+    return {
+        name: torch.optim.Adam(params, lr=rates.at(name, 1), betas=_betas(name, betas, critic_betas),
+                               **options)
+        for name, params in groups.items()
+    }
+
+
+Betas = tuple[float, float]
+
+
+def _betas(name: str, betas: Betas, critic_betas: Betas | None) -> Betas:
+    chosen = critic_betas if name == "critic" and critic_betas is not None else betas
+    return (float(chosen[0]), float(chosen[1]))
