@@ -70,3 +70,29 @@ def test_a_bad_experiment_is_one_error_line_and_exit_2(tmp_path: Path, capsys: p
     assert error.startswith("ukiyoe config: error: experiments/fixd.gin: no such experiment (available: ")
     assert error.count("\n") == 1
     assert not (tmp_path / "c").exists()
+
+
+def test_without_fix_leaves_out_exactly_that_fix(tmp_path: Path) -> None:
+    full = compile_experiment(EXPERIMENTS / "fixed.gin", PARAMS)
+    ablated = compile_experiment(EXPERIMENTS / "fixed.gin", PARAMS, without=["gradient_penalty"])
+    collapsed = compile_experiment(EXPERIMENTS / "collapsed.gin", PARAMS)
+    changed = {key for key in full.flat if full.flat[key] != ablated.flat.get(key)}
+    assert changed == {"GANLoss.gradient_penalty", "GradientPenalty.weight"}
+    assert "GradientPenalty.weight" not in ablated.flat  # no penalty object is built at all
+    assert ablated.flat["GANLoss.gradient_penalty"] == collapsed.flat["GANLoss.gradient_penalty"] is None
+    assert ablated.provenance["without_fixes"] == ["gradient_penalty"]
+    assert compile_experiment(EXPERIMENTS / "fixed.gin", PARAMS, without=["none"]).sha256 == full.sha256
+
+
+@pytest.mark.parametrize(
+    ("experiment", "fix", "message"),
+    [
+        ("fixed.gin", "gradient_penalt", "did you mean 'gradient_penalty'"),
+        ("collapsed.gin", "gradient_penalty", "does not include"),
+    ],
+)
+def test_without_fix_rejects_unknown_or_absent_fix(experiment: str, fix: str, message: str) -> None:
+    from ukiyoe.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        compile_experiment(EXPERIMENTS / experiment, PARAMS, without=[fix])

@@ -74,9 +74,11 @@ def test_sweep_reruns_only_the_experiment(pipeline: tuple[Path, dict[str, str], 
     assert [p.stat().st_mtime_ns for p in baseline_ckpts] == mtimes
 
     # DVC wrote the YAML 1.1 string '5e-05'; the compiled config holds a float.
-    provenance = json.loads((clone / "checkpoints/fixed/config/provenance.json").read_text())
-    from_params = [row for row in provenance["bindings"] if row["source"] == "params.yaml:gen_lr"]
-    assert from_params and all(type(row["value"]) is float and row["value"] == 5e-05 for row in from_params)
+    compiled = clone / "checkpoints/fixed/config"
+    provenance = json.loads((compiled / "provenance.json").read_text())
+    flat = json.loads((compiled / "config.json").read_text())
+    from_params = [key for key, row in provenance["bindings"].items() if row["source"] == "params.yaml:gen_lr"]
+    assert from_params and all(type(flat[key]) is float and flat[key] == 5e-05 for key in from_params)
 
     shown = subprocess.run(["dvc", "exp", "show", "--json"], cwd=clone, env=env, capture_output=True, text=True)
     text = json.dumps(json.loads(shown.stdout))

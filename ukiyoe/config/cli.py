@@ -15,6 +15,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     compile_parser.add_argument("experiment", type=Path, help="experiment gin file (experiments/fixed.gin)")
     compile_parser.add_argument("--params", type=Path, default=None, help="params.yaml (omit for no macros)")
     _add_bind(compile_parser)
+    add_without_fix(compile_parser)
     compile_parser.add_argument("--out", type=Path, required=True, help="directory for the compiled files")
     compile_parser.set_defaults(func=_compile)
 
@@ -33,6 +34,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     diff_parser.set_defaults(func=_diff)
 
 
+def add_without_fix(parser: argparse.ArgumentParser) -> None:
+    """``--without-fix NAME``: compile the experiment with ``experiments/fixes/NAME.gin`` left out."""
+    parser.add_argument("--without-fix", action="append", default=[], metavar="NAME",
+                        help="leave out experiments/fixes/NAME.gin (an ablation); 'none' leaves out nothing")
+
+
 def _add_bind(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bind", action="append", default=[], metavar="NAME=VALUE",
                         help="override a macro (GEN_LR=1e-4) or binding (Generator.z_dim=64); repeatable")
@@ -41,7 +48,8 @@ def _add_bind(parser: argparse.ArgumentParser) -> None:
 def _compile(args: argparse.Namespace) -> int:
     from ukiyoe.config.compiler import compile_experiment
 
-    compiled = compile_experiment(args.experiment, args.params, args.bind, args.out)
+    compiled = compile_experiment(args.experiment, args.params, args.bind, args.out,
+                                  without=args.without_fix)
     unused = compiled.provenance["unused_params"]
     note = f"; unused params: {', '.join(unused)}" if unused else ""
     print(f"compiled {compiled.provenance['experiment']} -> {args.out} "

@@ -37,12 +37,14 @@ def compile_experiment(
     binds: Sequence[str] = (),
     out: Path | str | None = None,
     *,
+    without: Sequence[str] = (),
     modules: Sequence[str] | None = None,
 ) -> CompiledConfig:
     """Compile ``experiment`` (see module docstring); write it to ``out`` when given.
 
-    ``modules`` are the configurable modules imported and allowed in gin ``import`` lines; the default is
-    ``ukiyoe.configurables.CONFIGURABLE_MODULES``.
+    ``without`` names fixes (``experiments/fixes/<name>.gin``) whose includes are left out, for ablations;
+    ``none`` leaves nothing out. ``modules`` are the configurable modules imported and allowed in gin
+    ``import`` lines; the default is ``ukiyoe.configurables.CONFIGURABLE_MODULES``.
     """
     if modules is None:
         from ukiyoe.configurables import CONFIGURABLE_MODULES
@@ -56,7 +58,9 @@ def compile_experiment(
         raise ConfigError(f"{display_path(experiment, base)}: no such experiment (available: {available})")
 
     loaded = load_params(Path(params), display_path(Path(params), base)) if params is not None else None
-    statements, files = read_tree(experiment, base, modules)
+    skipped = _fixes_to_skip(without, root, base)
+    statements, files = read_tree(experiment, base, modules, skipped)
+    _check_fixes_were_included(skipped, experiment, base, modules)
     if loaded is not None and loaded.profile is not None:
         profile = root / "profiles" / f"{loaded.profile}.gin"
         if not profile.is_file():
@@ -83,6 +87,7 @@ def compile_experiment(
         "params": loaded.shown if loaded else None,
         "profile": loaded.profile if loaded else None,
         "binds": list(binds),
+        "without_fixes": sorted(p.stem for p in skipped),
         "modules": list(modules),
         "files": [{"path": display_path(p, base), "sha256": _file_hash(p)} for p in _unique(files)]
         + ([{"path": loaded.shown, "sha256": _file_hash(loaded.path)}] if loaded else []),
@@ -99,6 +104,34 @@ def compile_experiment(
         sha256=config_hash(operative),
     )
     return compiled.write(Path(out)) if out is not None else compiled
+
+
+def _fixes_to_skip(names: Sequence[str], root: Path, base: Path) -> set[Path]:
+    """Absolute paths of the fix files named in ``names`` (``none`` names nothing)."""
+    fixes = root / "fixes"
+    available = sorted(p.stem for p in fixes.glob("*.gin"))
+    paths: set[Path] = set()
+    for name in names:
+        if name == "none":
+            continue
+        path = Path(os.path.abspath(fixes / f"{name}.gin"))
+        if not path.is_file():
+            raise ConfigError(f"--without-fix {name}: no fix {display_path(path, base)}"
+                              f"{suggestion(name, available)}")
+        paths.add(path)
+    return paths
+
+
+def _check_fixes_were_included(
+    skipped: set[Path], experiment: Path, base: Path, modules: Sequence[str]
+) -> None:
+    """A fix named for removal that the experiment never includes is a mistake, not a no-op."""
+    if not skipped:
+        return
+    _, included = read_tree(experiment, base, modules)
+    for path in sorted(skipped - set(included)):
+        raise ConfigError(f"--without-fix {path.stem}: {display_path(experiment, base)} does not include "
+                          f"{display_path(path, base)}")
 
 
 def _parse_bind(text: str) -> Located:

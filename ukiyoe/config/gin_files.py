@@ -98,15 +98,18 @@ def parse_value(text: str, source: str) -> Any:
         raise ConfigError(f"{source}: cannot parse value {text!r}: {error.msg}") from None
 
 
-def read_tree(path: Path, base: Path, allowed_modules: Collection[str]) -> tuple[list[Located], list[Path]]:
+def read_tree(
+    path: Path, base: Path, allowed_modules: Collection[str], skip: Collection[Path] = ()
+) -> tuple[list[Located], list[Path]]:
     """Statements of ``path`` and its includes in order (includes inlined), plus the files read.
 
     Every import is checked against ``allowed_modules`` as soon as it is read, so a forbidden file stops
-    the walk before anything else happens.
+    the walk before anything else happens. Includes of a file in ``skip`` (absolute paths) are left out:
+    that is how an ablation removes one fix.
     """
     statements: list[Located] = []
     files: list[Path] = []
-    _read_into(Path(os.path.abspath(path)), base, allowed_modules, statements, files, stack=())
+    _read_into(Path(os.path.abspath(path)), base, allowed_modules, statements, files, (), frozenset(skip))
     return statements, files
 
 
@@ -117,6 +120,7 @@ def _read_into(
     statements: list[Located],
     files: list[Path],
     stack: tuple[Path, ...],
+    skip: frozenset[Path],
 ) -> None:
     shown = display_path(path, base)
     if path in stack:
@@ -130,12 +134,14 @@ def _read_into(
         where = f"{shown}:{statement.location.line_num}"
         if isinstance(statement, IncludeStatement):
             target = Path(os.path.normpath(path.parent / statement.filename))
+            if target in skip:
+                continue
             if not target.is_file():
                 raise ConfigError(
                     f"{where}: include '{statement.filename}' not found "
                     f"(looked for {display_path(target, base)})"
                 )
-            _read_into(target, base, allowed_modules, statements, files, (*stack, path))
+            _read_into(target, base, allowed_modules, statements, files, (*stack, path), skip)
             continue
         if isinstance(statement, ImportStatement):
             check_import(statement, where, allowed_modules)
