@@ -1,0 +1,184 @@
+"""Reading prepared data for training: memory-mapped images, a resumable seeded sampler that shards across
+DDP ranks, and the uint8 NHWC -> float NCHW conversion."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ukiyoe.errors import DataError
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A prepared data set: ``images`` is a read-only memmap, uint8 (N, H, W, 3)."""
+
+    path: Path
+    images: np.ndarray
+    labels: np.ndarray | None
+    manifest: dict[str, Any]
+
+    @property
+    def resolution(self) -> int:
+        return int(self.images.shape[1])
+
+    @property
+    def num_modes(self) -> int | None:
+        return self.manifest.get("num_modes")
+
+    @property
+    def dataset_sha256(self) -> str:
+        return str(self.manifest["dataset_sha256"])
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+
+def load_prepared(path: str | Path) -> Prepared:
+    """Open ``data/prepared`` (or another prepare output) and check that its files agree."""
+    directory = Path(path)
+    manifest_file, images_file = directory / "manifest.json", directory / "images.npy"
+    for required in (manifest_file, images_file):
+        if not required.is_file():
+            raise DataError(f"{required}: missing (run `ukiyoe prepare` first)")
+    try:
+        manifest = json.loads(manifest_file.read_text())
+        if not isinstance(manifest, dict) or "dataset_sha256" not in manifest:
+            raise ValueError("not a prepare manifest")
+    except ValueError as error:
+        raise DataError(f"{manifest_file}: malformed manifest ({error})") from None
+    try:
+        images = np.load(images_file, mmap_mode="r", allow_pickle=False)
+    except (ValueError, OSError) as error:
+        raise DataError(f"{images_file}: not a readable .npy array ({error})") from None
+    if (
+        images.dtype != np.uint8
+        or images.ndim != 4
+        or images.shape[-1] != 3
+        or images.shape[1] != images.shape[2]
+    ):
+        raise DataError(f"{images_file}: expected uint8 (N, H, H, 3), got {images.dtype} {images.shape}")
+    labels = None
+    labels_file = directory / "labels.npy"
+    if labels_file.is_file():
+        labels = np.load(labels_file, allow_pickle=False)
+        if labels.shape != (len(images),):
+            raise DataError(f"{labels_file}: {labels.shape} labels for {len(images)} images")
+    return Prepared(directory, images, labels, manifest)
+
+
+class ResumableSampler:
+    """Seeded per-epoch permutation, sharded over ranks, that can stop and resume mid-epoch.
+
+    Each epoch's order depends only on (seed, epoch), so every rank computes the same permutation and takes
+    its own slice; ``state_dict`` records the epoch and how many of this rank's indices were consumed.
+    ``drop_last`` trims the permutation so that ranks get equal shares and drops a final short batch;
+    without it, shares are padded by wrapping around and the final batch may be short.
+    """
+
+    def __init__(
+        self,
+        num_samples: int,
+        seed: int,
+        rank: int = 0,
+        world_size: int = 1,
+        shuffle: bool = True,
+        drop_last: bool = True,
+    ):
+        if num_samples < 1 or world_size < 1 or not 0 <= rank < world_size:
+            raise ValueError(
+                f"bad sampler arguments: num_samples={num_samples}, rank={rank}, world_size={world_size}"
+            )
+        if drop_last and num_samples < world_size:
+            raise DataError(f"{num_samples} samples cannot be shared among {world_size} ranks")
+        self.num_samples, self.seed = num_samples, seed
+        self.rank, self.world_size = rank, world_size
+        self.shuffle, self.drop_last = shuffle, drop_last
+        self.epoch, self.position = 1, 0
+
+    def __len__(self) -> int:
+        """Indices per rank per epoch."""
+        if self.drop_last:
+            return self.num_samples // self.world_size
+        return -(-self.num_samples // self.world_size)
+
+    def epoch_indices(self, epoch: int) -> np.ndarray:
+        """This rank's indices for ``epoch``, in order."""
+        order = (
+            np.random.default_rng([self.seed, epoch]).permutation(self.num_samples)
+            if self.shuffle
+            else np.arange(self.num_samples)
+        )
+        total = len(self) * self.world_size
+        order = np.resize(order, total)  # trims for drop_last, wraps around to pad otherwise
+        return order[self.rank :: self.world_size].astype(np.int64)
+
+    def num_batches(self, batch_size: int) -> int:
+        return len(self) // batch_size if self.drop_last else -(-len(self) // batch_size)
+
+    def set_epoch(self, epoch: int) -> None:
+        """Start ``epoch`` from its beginning."""
+        self.epoch, self.position = epoch, 0
+
+    def next_batch(self, batch_size: int) -> np.ndarray | None:
+        """The next batch of indices in this epoch, or None once the epoch is used up."""
+        indices = self.epoch_indices(self.epoch)
+        end = self.position + batch_size
+        if end > len(indices) and (self.drop_last or self.position >= len(indices)):
+            return None
+        batch = indices[self.position : end]
+        self.position += len(batch)
+        return batch
+
+    def batches(self, batch_size: int):
+        """Iterate over the rest of the current epoch, batch by batch."""
+        while (batch := self.next_batch(batch_size)) is not None:
+            yield batch
+
+    def state_dict(self) -> dict[str, int]:
+        return {
+            "seed": self.seed,
+            "epoch": self.epoch,
+            "position": self.position,
+            "num_samples": self.num_samples,
+            "world_size": self.world_size,
+        }
+
+    def load_state_dict(self, state: dict[str, int]) -> None:
+        for key in ("seed", "num_samples", "world_size"):
+            if state.get(key) != getattr(self, key):
+                raise DataError(
+                    f"sampler state: {key} is {state.get(key)}, this run has {getattr(self, key)}"
+                )
+        self.epoch, self.position = int(state["epoch"]), int(state["position"])
+
+
+def fetch_batch(images: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    """Gather a batch from the memmap (read in index order, returned in the requested order)."""
+    order = np.argsort(indices, kind="stable")
+    gathered = np.empty((len(indices), *images.shape[1:]), dtype=images.dtype)
+    gathered[order] = images[indices[order]]
+    return gathered
+
+
+def batch_to_tensor(
+    batch: np.ndarray, flip: bool = False, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """uint8 NHWC to float32 NCHW in [-1, 1]; with ``flip``, each image is mirrored with probability 1/2.
+
+    Layout changes and flips happen on the uint8 array (a quarter of the bytes), then one float pass in
+    numpy, which stays fast when torch's thread pool competes with a busy training loop.
+    """
+    planar = np.ascontiguousarray(np.asarray(batch).transpose(0, 3, 1, 2))
+    if flip:
+        mirrored = (torch.rand(len(planar), generator=generator) < 0.5).numpy()
+        planar[mirrored] = planar[mirrored, :, :, ::-1]
+    scaled = planar.astype(np.float32)
+    scaled *= np.float32(1 / 127.5)
+    scaled -= np.float32(1.0)
+    return torch.from_numpy(scaled)

@@ -1,0 +1,94 @@
+"""The prepare stage: build the chosen source and write ``data/prepared/`` atomically (a temporary sibling
+directory renamed into place), so a failed prepare leaves the previous output untouched. Same params and
+inputs give byte-identical files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ukiyoe.data.params import DataParams
+from ukiyoe.data.sources import Built, build
+from ukiyoe.errors import DataError
+
+MANIFEST_FORMAT = 1
+
+
+def _sha256_files(*paths: Path) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def write_prepared(built: Built, params: DataParams, directory: Path) -> dict[str, Any]:
+    """Write every output file into ``directory``; return the manifest."""
+    np.save(directory / "images.npy", np.ascontiguousarray(built.images, dtype=np.uint8), allow_pickle=False)
+    hashed = [directory / "images.npy"]
+    if built.labels is not None:
+        np.save(directory / "labels.npy", built.labels.astype(np.int64), allow_pickle=False)
+        hashed.append(directory / "labels.npy")
+    (directory / "rejected.json").write_text(json.dumps(built.rejected, indent=2) + "\n")
+    classifier_summary = None
+    if built.classifier is not None:
+        from ukiyoe.data.classifier import save_classifier
+
+        save_classifier(*built.classifier, directory)
+        classifier_summary = {key: built.classifier[2][key] for key in ("accuracy", "heldout")}
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "source": params.source,
+        "params": params.to_dict(),
+        "count": int(len(built.images)),
+        "resolution": params.resolution,
+        "num_modes": built.num_modes,
+        "inputs": built.inputs,
+        "rejected_count": len(built.rejected),
+        "classifier": classifier_summary,
+        "dataset_sha256": _sha256_files(*hashed),
+        **built.extra,
+    }
+    (directory / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
+
+
+def replace_directory(out: Path, fill: Callable[[Path], Any]) -> Any:
+    """Fill a fresh temporary sibling of ``out`` and swap it in; on any failure ``out`` is untouched."""
+    if out.exists() and not out.is_dir():
+        raise DataError(f"--out: {out} exists and is not a directory")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
+    try:
+        result = fill(staging)
+        staging.chmod(0o755)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    retired = out.with_name(f".{out.name}.retired-{os.getpid()}")
+    if out.exists():
+        out.rename(retired)
+    try:
+        staging.rename(out)
+    except OSError as error:
+        if retired.exists():
+            retired.rename(out)
+        shutil.rmtree(staging, ignore_errors=True)
+        raise DataError(f"--out: cannot move the prepared data into {out} ({error})") from None
+    shutil.rmtree(retired, ignore_errors=True)
+    return result
+
+
+def prepare(params: DataParams, out: Path, base_dir: Path) -> dict[str, Any]:
+    """Build and write the prepared data set; return its manifest."""
+    built = build(params, base_dir)
+    return replace_directory(out, lambda staging: write_prepared(built, params, staging))
