@@ -1,0 +1,128 @@
+"""Training throughput of ``ukiyoe train``: images/s and peak GPU memory per speed setting.
+
+Each variant is a real ``ukiyoe train`` run (its own process) of ``--epochs`` epochs on synthetic data made
+by ``ukiyoe prepare``; the figure reported is the throughput after the first epoch (compilation and cuDNN
+autotuning excluded) taken from the run's summary.json. Prints one Markdown table row per variant.
+
+    python benchmarks/bench_train.py --profile full --count 8192 --batch-sizes 64 256 --epochs 2
+    python benchmarks/bench_train.py --profile demo --variants fp32          # the CPU demo
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+VARIANTS = {
+    "fp32": [],
+    "fp32+compile": ["TrainOptions.compile = True"],
+    "bf16+channels_last": ["TrainOptions.amp = 'bf16'", "TrainOptions.channels_last = True"],
+    "bf16+channels_last+compile": [
+        "TrainOptions.amp = 'bf16'",
+        "TrainOptions.channels_last = True",
+        "TrainOptions.compile = True",
+    ],
+}
+
+
+def write_params(path: Path, profile: str, count: int, batch_size: int, epochs: int, resolution: int) -> None:
+    params = yaml.safe_load((REPO / "params.yaml").read_text())
+    params.update(profile=profile, batch_size=batch_size, epochs=epochs, resolution=resolution)
+    params["data"] = {**params.get("data", {}), "source": "synthetic", "count": count}
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+def run(command: list[str], env: dict[str, str], timeout: float | None = None) -> str | None:
+    """Run one step of the benchmark; None on success, else why it failed (last stderr line or timeout)."""
+    try:
+        completed = subprocess.run(
+            command, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        return f"timed out after {timeout:.0f} s"
+    if completed.returncode != 0:
+        lines = completed.stderr.strip().splitlines()
+        return f"failed: {lines[-1] if lines else completed.returncode}"
+    return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--experiment", default="experiments/fixed.gin")
+    parser.add_argument("--profile", default="full")
+    parser.add_argument("--count", type=int, default=4096)
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[64])
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--resolution", type=int, default=32)
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument("--timeout", type=float, default=180.0, help="seconds allowed per variant")
+    parser.add_argument("--json", type=Path, default=None, help="also write all summaries here")
+    args = parser.parse_args()
+
+    import torch
+
+    work = Path(tempfile.mkdtemp(prefix="bench-train-"))
+    env = {**os.environ, "UKIYOE_RUNS_DIR": str(work / "sacred")}
+    python = [sys.executable, "-m", "ukiyoe"]
+    params = work / "params.yaml"
+    write_params(params, args.profile, args.count, args.batch_sizes[0], args.epochs, args.resolution)
+    failure = run([*python, "prepare", "--params", str(params), "--out", str(work / "prepared")], env)
+    if failure:
+        sys.exit(f"ukiyoe prepare {failure}")
+    device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else platform.processor() or "CPU"
+    print(
+        f"{device}, torch {torch.__version__}, {datetime.date.today()}, {args.experiment} profile "
+        f"{args.profile}, {args.count} images at {args.resolution}px, {args.epochs} epochs"
+    )
+    print("| batch | variant | images/s after epoch 1 | images/s whole run | peak GPU GiB | wall s |")
+    print("|---|---|---|---|---|---|")
+    summaries = {}
+    for batch_size in args.batch_sizes:
+        write_params(params, args.profile, args.count, batch_size, args.epochs, args.resolution)
+        for name in args.variants:
+            out = work / f"{batch_size}-{name.replace('+', '_')}"
+            binds = [part for bind in VARIANTS[name] for part in ("--bind", bind)]
+            command = [
+                *python,
+                "train",
+                "--config",
+                args.experiment,
+                "--params",
+                str(params),
+                "--data",
+                str(work / "prepared"),
+                "--out",
+                str(out),
+                "--metrics",
+                str(out / "metrics"),
+                *binds,
+            ]
+            failure = run(command, env, args.timeout)
+            if failure:
+                print(f"| {batch_size} | {name} | {failure} | | | |", flush=True)
+                continue
+            summary = json.loads((out / "metrics" / "summary.json").read_text())
+            summaries[f"{batch_size}/{name}"] = summary
+            memory = summary.get("peak_memory_gib")
+            print(
+                f"| {batch_size} | {name} | {summary['images_per_second_after_first_epoch']:.0f} | "
+                f"{summary['images_per_second']:.0f} | {'-' if memory is None else f'{memory:.2f}'} | "
+                f"{summary['seconds']:.1f} |",
+                flush=True,
+            )
+    if args.json:
+        args.json.write_text(json.dumps(summaries, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""Collapse indicators and the watchdog's decisions, remedies and option validation."""
+
+from __future__ import annotations
+
+import math
+
+import gin
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ukiyoe.errors import ConfigError
+from ukiyoe.train.options import TrainOptions
+from ukiyoe.train.watchdog import (
+    CollapseWatchdog,
+    Indicators,
+    WatchdogState,
+    discriminator_accuracy,
+    duplicate_rate,
+    measure,
+    sample_diversity,
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_gin_bindings() -> None:
+    """Configurables read gin's global bindings; earlier runs in this process may have left some."""
+    gin.clear_config()
+
+
+def test_a_collapsed_batch_has_no_diversity_and_only_duplicates() -> None:
+    same = torch.rand(1, 3, 8, 8).repeat(6, 1, 1, 1) * 2 - 1
+    varied = torch.rand(6, 3, 8, 8) * 2 - 1
+    assert sample_diversity(same) == pytest.approx(0.0, abs=1e-6) and duplicate_rate(same, 0.02) == 1.0
+    assert sample_diversity(varied) > 0.3 and duplicate_rate(varied, 0.02) == 0.0
+
+
+def test_discriminator_accuracy_saturates_at_one() -> None:
+    assert discriminator_accuracy(torch.tensor([3.0, 2.0]), torch.tensor([-4.0, -1.0])) == 1.0
+    assert discriminator_accuracy(torch.tensor([3.0, -2.0]), torch.tensor([4.0, -1.0])) == 0.5
+
+
+def test_non_finite_weights_are_reported() -> None:
+    module = torch.nn.Linear(2, 2)
+    with torch.no_grad():
+        module.weight[0, 0] = float("inf")
+    indicators = measure(torch.zeros(4, 3, 2, 2), torch.zeros(4), torch.zeros(4), [module], 0.02)
+    assert not indicators.finite and math.isnan(indicators.diversity)
+
+
+def healthy() -> Indicators:
+    return Indicators(diversity=0.4, duplicate_rate=0.0, d_accuracy=0.6, finite=True)
+
+
+def collapsed() -> Indicators:
+    return Indicators(diversity=0.001, duplicate_rate=1.0, d_accuracy=0.6, finite=True)
+
+
+def test_patience_then_rollback_and_remedies_accumulate() -> None:
+    watchdog, state = CollapseWatchdog(patience=2), WatchdogState()
+    assert watchdog.decide(collapsed(), state)[0] == "ok"
+    decision, reasons = watchdog.decide(collapsed(), state)
+    assert decision == "rollback" and any("diversity" in reason for reason in reasons)
+    assert watchdog.apply_remedies(state) == ["generator learning rate x0.5", "n_critic +1"]
+    watchdog.apply_remedies(state)
+    assert (state.lr_scale, state.n_critic_bonus, state.strikes) == (0.25, 2, 0)
+    assert watchdog.decide(healthy(), state) == ("ok", [])
+
+
+def test_log_action_never_rolls_back_a_collapse_but_does_roll_back_nan() -> None:
+    watchdog, state = CollapseWatchdog(action="log", patience=1), WatchdogState()
+    assert watchdog.decide(collapsed(), state)[0] == "log"
+    nan = Indicators(float("nan"), float("nan"), float("nan"), False)
+    assert watchdog.decide(nan, state) == ("rollback", ["non-finite weights or samples"])
+
+
+def test_state_roundtrip() -> None:
+    state = WatchdogState(rollbacks=2, lr_scale=0.25, n_critic_bonus=1, strikes=1, events=[{"step": 4}])
+    assert WatchdogState.from_state_dict(state.state_dict()) == state
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    interval=st.integers(-3, 5),
+    patience=st.integers(-2, 3),
+    action=st.sampled_from(["rollback", "log", "x"]),
+    remedy=st.sampled_from(["halve_gen_lr", "raise_n_critic", "reboot"]),
+)
+def test_watchdog_options_are_validated(interval: int, patience: int, action: str, remedy: str) -> None:
+    valid = interval >= 1 and patience >= 1 and action != "x" and remedy != "reboot"
+    if valid:
+        CollapseWatchdog(interval=interval, patience=patience, action=action, remedies=(remedy,))
+    else:
+        with pytest.raises(ConfigError, match="CollapseWatchdog"):
+            CollapseWatchdog(interval=interval, patience=patience, action=action, remedies=(remedy,))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    epochs=st.integers(-1, 3),
+    ema=st.floats(-0.5, 1.5, allow_nan=False),
+    amp=st.sampled_from([None, "bf16", "fp8"]),
+    device=st.sampled_from(["auto", "cpu", "cuda:1", "tpu"]),
+)
+def test_train_options_are_validated(epochs: int, ema: float, amp: str | None, device: str) -> None:
+    valid = epochs >= 1 and 0 <= ema < 1 and amp != "fp8" and device != "tpu"
+    if valid:
+        TrainOptions(epochs=epochs, ema_beta=ema, amp=amp, device=device)
+    else:
+        with pytest.raises(ConfigError, match="TrainOptions"):
+            TrainOptions(epochs=epochs, ema_beta=ema, amp=amp, device=device)

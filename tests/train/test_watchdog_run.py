@@ -1,0 +1,72 @@
+"""The watchdog in real runs: NaN rollback, remedies in Sacred's FileStorageObserver output, K-strike stop."""
+
+from __future__ import annotations
+
+import json
+
+import torch
+
+from ukiyoe.cli import main
+from ukiyoe.train.checkpoint import list_checkpoints, load_checkpoint
+from ukiyoe.train.faults import NAN_AT_STEP
+
+
+def bind(*pairs: str) -> list[str]:
+    return [part for pair in pairs for part in ("--bind", pair)]
+
+
+def test_injected_nan_rolls_back_and_no_checkpoint_holds_nan(workspace, monkeypatch) -> None:
+    monkeypatch.setenv(NAN_AT_STEP, "6")
+    assert main(workspace.train_args("nan")) == 0
+    checkpoints = list_checkpoints(workspace.root / "nan")
+    assert checkpoints[-1].step == 2 * workspace.steps_per_epoch
+    for entry in checkpoints:
+        payload = load_checkpoint(entry.path)
+        for weights in [*payload["networks"].values(), payload["ema"]]:
+            assert all(torch.isfinite(tensor).all() for tensor in weights.values()), entry.path
+    events = workspace.sacred_run()["info"]["watchdog_events"]
+    assert [(e["action"], e["rolled_back_to"]) for e in events] == [("rollback", 5)]
+    assert events[0]["reasons"] == ["non-finite weights or samples"] and events[0]["step"] == 7
+    summary = json.loads((workspace.root / "metrics" / "nan" / "summary.json").read_text())
+    assert summary["rollbacks"] == 1 and summary["steps"] == 12
+
+
+def test_remedies_are_applied_and_logged_then_the_run_stops_after_k_rollbacks(workspace, capsys) -> None:
+    binds = bind(
+        "CollapseWatchdog.min_diversity = 10.0",
+        "CollapseWatchdog.patience = 1",
+        "CollapseWatchdog.max_rollbacks = 2",
+    )
+    assert main(workspace.train_args("stuck", *binds)) == 1
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert (
+        error.startswith("ukiyoe train: error: collapse watchdog: diversity")
+        and "after 2 rollback(s)" in error
+    )
+
+    run = workspace.sacred_run()
+    assert run["run"]["status"] == "FAILED" and "TrainingError" in "".join(run["run"]["fail_trace"])
+    events = run["info"]["watchdog_events"]
+    assert [e["action"] for e in events] == ["rollback", "rollback", "stop"]
+    assert events[0]["remedies"] == ["generator learning rate x0.5", "n_critic +1"]
+    assert events[1]["remedies"] == ["generator learning rate x0.25", "n_critic +2"]
+    assert all(e["step"] == 4 for e in events) and events[0]["rolled_back_to"] == 0
+    # Each check logs the settings in force: the remedies really changed the run.
+    assert run["metrics"]["lr/generator"]["values"] == [2e-4, 1e-4, 5e-5]
+    assert run["metrics"]["n_critic"]["values"] == [2, 3, 4]
+    assert run["metrics"]["watchdog/lr_scale"]["values"] == [0.5, 0.25, 0.25]
+
+
+def test_log_action_watches_without_touching_the_run(workspace) -> None:
+    binds = bind(
+        "CollapseWatchdog.min_diversity = 10.0",
+        "CollapseWatchdog.patience = 1",
+        "CollapseWatchdog.action = 'log'",
+        "TrainOptions.epochs = 1",
+    )
+    assert main(workspace.train_args("baseline", *binds)) == 0
+    run = workspace.sacred_run()
+    assert run["run"]["status"] == "COMPLETED"
+    assert [e["action"] for e in run["info"]["watchdog_events"]] == ["log"]
+    assert set(run["metrics"]["lr/generator"]["values"]) == {2e-4}
+    assert run["run"]["result"]["rollbacks"] == 0

@@ -1,0 +1,71 @@
+"""``ukiyoe train``: ``torchrun --nproc_per_node N -m ukiyoe train ...`` for several GPUs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "train",
+        help="train the GAN of one experiment (a Sacred run)",
+        description="Train the networks of a compiled experiment; checkpoints to --out, curves to --metrics.",
+    )
+    parser.add_argument(
+        "--config",
+        required=True,
+        type=Path,
+        help="experiment gin file (compiled into <out>/config/) or a compiled config directory",
+    )
+    parser.add_argument("--params", type=Path, default=None, help="params.yaml supplying the gin macros")
+    parser.add_argument("--data", required=True, type=Path, help="prepared data directory (ukiyoe prepare)")
+    parser.add_argument(
+        "--out", required=True, type=Path, help="checkpoint directory, e.g. checkpoints/fixed"
+    )
+    parser.add_argument(
+        "--resume",
+        choices=["auto"],
+        default=None,
+        help="continue from the newest valid checkpoint in --out (same config required)",
+    )
+    parser.add_argument(
+        "--bind", action="append", default=[], metavar="X=Y", help="extra gin binding (repeatable)"
+    )
+    parser.add_argument(
+        "--metrics", type=Path, default=None, help="curves directory (default metrics/train/<out name>)"
+    )
+    parser.add_argument(
+        "--observer",
+        default=None,
+        help="Sacred observer URL: file:///path, sqlite:///path, postgresql://..., mongodb://...",
+    )
+    parser.set_defaults(func=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from ukiyoe.train.session import TrainRequest, train
+    from ukiyoe.train.signals import StopRequested
+
+    request = TrainRequest(
+        config=args.config,
+        params=args.params,
+        data=args.data,
+        out=args.out,
+        metrics=args.metrics or Path("metrics") / "train" / args.out.name,
+        binds=tuple(args.bind),
+        resume=args.resume == "auto",
+        observer=args.observer,
+    )
+    try:
+        summary = train(request)
+    except StopRequested as stop:
+        print(f"ukiyoe train: {stop}; resume with --resume auto", file=sys.stderr)
+        return stop.exit_code
+    print(
+        f"ukiyoe train: done, {summary['steps']} steps, {summary['images_per_second']:.1f} images/s; "
+        f"checkpoints in {args.out}",
+        file=sys.stderr,
+    )
+    return 0

@@ -1,0 +1,76 @@
+"""The consumer API: the trained EMA generator (NCA refiner included) rebuilt from a checkpoint directory.
+
+The networks are rebuilt from ``<dir>/config/operative.gin`` and only weights are read from the checkpoint
+(weights-only loading), so later stages never unpickle code and never recompile the config.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ukiyoe.errors import CheckpointError
+from ukiyoe.train.checkpoint import load_newest_valid
+
+
+@dataclass
+class LoadedGenerator:
+    """``module`` is the EMA generator in eval mode; ``meta`` says where it came from."""
+
+    module: torch.nn.Module
+    meta: dict[str, Any]
+    device: torch.device
+
+    @property
+    def z_dim(self) -> int:
+        return int(self.module.z_dim)
+
+    @property
+    def resolution(self) -> int:
+        return int(self.module.resolution)
+
+    @torch.no_grad()
+    def sample(self, n: int, seed: int = 0, batch_size: int = 64) -> torch.Tensor:
+        """``n`` images (N, 3, H, W) in [-1, 1] on the CPU; the same seed gives the same images."""
+        if n < 1 or batch_size < 1:
+            raise ValueError(f"sample: n and batch_size must be >= 1, got {n}, {batch_size}")
+        z = torch.randn(n, self.z_dim, generator=torch.Generator().manual_seed(seed))
+        devices = [self.device.index or 0] if self.device.type == "cuda" else []
+        chunks = []
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(seed)
+            for part in z.split(batch_size):
+                chunks.append(self.module(part.to(self.device)).float().clamp_(-1.0, 1.0).cpu())
+        return torch.cat(chunks)
+
+
+def load_generator(checkpoint_dir: Path | str, device: str | torch.device = "cpu") -> LoadedGenerator:
+    """The EMA generator of the newest valid checkpoint in ``checkpoint_dir`` (e.g. ``checkpoints/fixed``)."""
+    from ukiyoe.config import activate, load_compiled
+    from ukiyoe.models import StyleNCAGenerator
+
+    directory = Path(checkpoint_dir)
+    compiled = load_compiled(directory / "config")
+    activate(compiled)
+    found = load_newest_valid(directory, "cpu")
+    if found is None:
+        raise CheckpointError(f"{directory}: no valid checkpoint (ckpt-*.pt with a matching .sha256)")
+    entry, payload = found
+    meta = dict(payload["meta"])
+    if meta.get("config_sha256") != compiled.sha256:
+        raise CheckpointError(f"{entry.path}: config hash differs from {directory / 'config'}")
+    module = StyleNCAGenerator()
+    try:
+        module.load_state_dict(payload["ema"])
+    except RuntimeError as error:
+        first = str(error).strip().splitlines()[0]
+        raise CheckpointError(
+            f"{entry.path}: EMA weights do not fit the configured generator ({first})"
+        ) from None
+    target = torch.device(device)
+    module.requires_grad_(False)
+    meta.update(step=int(payload["step"]), epoch=int(payload["epoch"]), checkpoint=str(entry.path))
+    return LoadedGenerator(module.to(target).eval(), meta, target)

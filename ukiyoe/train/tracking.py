@@ -1,0 +1,113 @@
+"""The train stage as a Sacred experiment: observers, run info, metrics, COMPLETED/INTERRUPTED/FAILED status.
+
+Runs are stored outside the DVC workspace by default because queued ``dvc exp`` runs delete their temporary
+workspace when they finish: ``$UKIYOE_RUNS_DIR``, else ``$DVC_ROOT/runs/sacred``, else ``runs/sacred``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ukiyoe.errors import ConfigError
+from ukiyoe.train.signals import StopRequested
+
+ENV_PASSED_TO_RUN_INFO = (
+    "DVC_EXP_NAME",
+    "DVC_EXP_BASELINE_REV",
+    "DVC_STAGE",
+    "UKIYOE_IMAGE_DIGEST",
+    "UKIYOE_BASE_IMAGE",
+)
+
+
+def default_runs_dir() -> Path:
+    if os.environ.get("UKIYOE_RUNS_DIR"):
+        return Path(os.environ["UKIYOE_RUNS_DIR"])
+    if os.environ.get("DVC_ROOT"):
+        return Path(os.environ["DVC_ROOT"]) / "runs" / "sacred"
+    return Path("runs") / "sacred"
+
+
+def make_observer(url: str | None) -> Any:
+    """A Sacred observer for a file://, sqlite://, postgresql:// or mongodb:// URL (default: files)."""
+    from sacred.observers import FileStorageObserver
+
+    if not url:
+        return FileStorageObserver(str(default_runs_dir()))
+    if url.startswith("file://"):
+        return FileStorageObserver(url.removeprefix("file://"))
+    if url.startswith(("sqlite://", "postgresql://", "postgres://", "mysql://")):
+        return _database_observer("SqlObserver", "SQLAlchemy", url)
+    if url.startswith(("mongodb://", "mongodb+srv://")):
+        return _database_observer("MongoObserver", "pymongo", url)
+    raise ConfigError(f"--observer {url!r}: expected file://, sqlite://, postgresql:// or mongodb:// URL")
+
+
+def _database_observer(name: str, package: str, url: str) -> Any:
+    import sacred.observers
+
+    try:
+        return getattr(sacred.observers, name)(url=url)
+    except ImportError:
+        raise ConfigError(f"--observer {url.split('://')[0]}://...: needs the '{package}' package") from None
+
+
+class Tracker:
+    """What the loop reports to: Sacred's run on rank 0, nothing elsewhere (``run`` is None)."""
+
+    def __init__(self, run: Any | None) -> None:
+        self.run = run
+
+    def log_scalars(self, values: dict[str, float], step: int) -> None:
+        if self.run is None:
+            return
+        for name, value in values.items():
+            self.run.log_scalar(name, float(value), step)
+
+    def append_event(self, event: dict[str, Any]) -> None:
+        if self.run is not None:
+            self.run.info.setdefault("watchdog_events", []).append(dict(event))
+
+
+class _Interrupted(Exception):
+    """Carries a StopRequested through Sacred, which records INTERRUPTED for SacredInterrupt subclasses."""
+
+
+def run_tracked(
+    config: dict[str, Any], info: dict[str, Any], observer_url: str | None, body: Callable[[Tracker], Any]
+) -> Any:
+    """Run ``body`` inside a Sacred run with ``config`` and ``info``; re-raises what ``body`` raised."""
+    from sacred import SETTINGS, Experiment
+    from sacred.utils import SacredInterrupt
+
+    class Interrupted(SacredInterrupt, _Interrupted):
+        STATUS = "INTERRUPTED"
+
+    SETTINGS.CAPTURE_MODE = "sys"
+    SETTINGS.DISCOVER_SOURCES = "none"
+    SETTINGS.DISCOVER_DEPENDENCIES = "none"
+    experiment = Experiment("ukiyoe-train", interactive=True, save_git_info=False)
+    experiment.observers.append(make_observer(observer_url))
+    experiment.add_config(config)
+    run_info = dict(info)
+    run_info.update({key: os.environ[key] for key in ENV_PASSED_TO_RUN_INFO if os.environ.get(key)})
+
+    @experiment.main
+    def train_main(_run: Any) -> Any:
+        _run.info.update(run_info)
+        try:
+            return body(Tracker(_run))
+        except StopRequested as stop:
+            _run.info["stop_reason"] = str(stop)
+            raise Interrupted(str(stop)) from stop
+        except Exception as error:
+            _run.info["stop_reason"] = f"{type(error).__name__}: {error}"
+            raise
+
+    try:
+        return experiment.run().result
+    except _Interrupted as interrupted:
+        raise interrupted.__cause__ from None  # type: ignore[misc]
