@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from ukiyoe.config.cli import add_without_fix
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -33,6 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--bind", action="append", default=[], metavar="X=Y", help="extra gin binding (repeatable)"
     )
+    add_without_fix(parser)
     parser.add_argument(
         "--metrics", type=Path, default=None, help="curves directory (default metrics/train/<out name>)"
     )
@@ -55,6 +58,7 @@ def handle(args: argparse.Namespace) -> int:
         out=args.out,
         metrics=args.metrics or Path("metrics") / "train" / args.out.name,
         binds=tuple(args.bind),
+        without_fixes=tuple(args.without_fix),
         resume=args.resume == "auto",
         observer=args.observer,
     )

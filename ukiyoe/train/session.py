@@ -35,6 +35,7 @@ class TrainRequest:
     out: Path
     metrics: Path
     binds: tuple[str, ...] = ()
+    without_fixes: tuple[str, ...] = ()
     resume: bool = False
     observer: str | None = None
 
@@ -45,14 +46,16 @@ def load_config(request: TrainRequest, context: distributed.Distributed) -> Any:
 
     target = request.out / "config"
     if request.config.is_dir():
-        if request.binds:
-            raise ConfigError(f"--bind: {request.config} is already compiled; pass the experiment's gin file")
+        if request.binds or request.without_fixes:
+            raise ConfigError(f"--bind/--without-fix: {request.config} is already compiled; "
+                              "pass the experiment's gin file")
         compiled = load_compiled(request.config)
         if context.is_main and request.config.resolve() != target.resolve():
             compiled = compiled.write(target)
         return compiled
     return compile_experiment(
-        request.config, request.params, request.binds, target if context.is_main else None
+        request.config, request.params, request.binds, target if context.is_main else None,
+        without=request.without_fixes,
     )
 
 
