@@ -1,0 +1,121 @@
+"""PNG figures of a report: sample grids, the nearest-real-neighbour panel and training curves."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+PANEL_NEIGHBOURS = 4
+
+
+def image_grid(images: np.ndarray, count: int, tile: int = 64) -> Image.Image:
+    """The first ``count`` uint8 NHWC images in a near-square grid, each scaled to ``tile`` pixels."""
+    chosen = images[:count]
+    columns = math.ceil(math.sqrt(len(chosen)))
+    rows = math.ceil(len(chosen) / columns)
+    grid = Image.new("RGB", (columns * (tile + 2) + 2, rows * (tile + 2) + 2), (255, 255, 255))
+    for index, image in enumerate(chosen):
+        cell = Image.fromarray(image).resize((tile, tile), Image.Resampling.NEAREST)
+        grid.paste(cell, (2 + (index % columns) * (tile + 2), 2 + (index // columns) * (tile + 2)))
+    return grid
+
+
+def nearest_real(
+    fake_features: np.ndarray, real_features: np.ndarray, rows: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices and distances of the nearest real images of the first ``rows`` generated images."""
+    fakes = fake_features[:rows].astype(np.float64)
+    reals = real_features.astype(np.float64)
+    squared = (fakes**2).sum(1)[:, None] + (reals**2).sum(1)[None, :] - 2.0 * fakes @ reals.T
+    distances = np.sqrt(np.maximum(squared, 0.0))
+    order = np.argsort(distances, axis=1)[:, :PANEL_NEIGHBOURS]
+    return order, np.take_along_axis(distances, order, axis=1)
+
+
+def neighbour_panel(
+    fake_images: np.ndarray, real_images: np.ndarray, order: np.ndarray, tile: int = 64
+) -> Image.Image:
+    """Each row: a generated image, a gap, then its nearest real images (memorisation check)."""
+    rows = len(order)
+    width = (PANEL_NEIGHBOURS + 1) * (tile + 2) + 12
+    panel = Image.new("RGB", (width, rows * (tile + 2) + 2), (255, 255, 255))
+    for row in range(rows):
+        top = 2 + row * (tile + 2)
+        panel.paste(
+            Image.fromarray(fake_images[row]).resize((tile, tile), Image.Resampling.NEAREST), (2, top)
+        )
+        for column, index in enumerate(order[row]):
+            cell = Image.fromarray(real_images[index]).resize((tile, tile), Image.Resampling.NEAREST)
+            panel.paste(cell, (12 + (column + 1) * (tile + 2), top))
+    return panel
+
+
+def read_history(path: Path) -> dict[str, list[float]]:
+    """Numeric columns of a ``history.csv`` (non-numeric cells become NaN)."""
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    columns: dict[str, list[float]] = {}
+    for name in rows[0].keys() if rows else []:
+        values = []
+        for row in rows:
+            try:
+                values.append(float(row[name]))
+            except (TypeError, ValueError):
+                values.append(math.nan)
+        if not all(math.isnan(v) for v in values):
+            columns[name] = values
+    return columns
+
+
+# Shown first when logged: the quantities that move at collapse onset.
+PREFERRED_CURVES = (
+    "d_loss",
+    "g_loss",
+    "d_real",
+    "d_fake",
+    "critic_loss",
+    "watchdog/diversity",
+    "watchdog/duplicate_rate",
+    "ema/diversity",
+    "samples/value_min",
+    "samples/value_max",
+    "nca/alive_ratio",
+    "critic_weight",
+)
+AXIS_COLUMNS = ("step", "epoch", "iteration")
+
+
+def training_curves(history: dict[str, list[float]], max_panels: int = 12) -> Image.Image | None:
+    """One small panel per logged quantity against step (or epoch, or row number)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    axis_name = next((name for name in AXIS_COLUMNS if name in history), None)
+    x = history[axis_name] if axis_name else list(range(len(next(iter(history.values()), []))))
+    others = [name for name in history if name not in AXIS_COLUMNS and name not in PREFERRED_CURVES]
+    series = ([name for name in PREFERRED_CURVES if name in history] + others)[:max_panels]
+    if not series:
+        return None
+    columns = min(3, len(series))
+    rows = math.ceil(len(series) / columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(4 * columns, 2.6 * rows), squeeze=False)
+    for axis, name in zip(axes.flat, series, strict=False):
+        axis.plot(x, history[name], linewidth=1.2, marker="o", markersize=3)
+        axis.set_title(name, fontsize=9)
+        axis.set_xlabel(axis_name or "row", fontsize=8)
+        axis.tick_params(labelsize=7)
+    for axis in list(axes.flat)[len(series) :]:
+        axis.axis("off")
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=90)
+    plt.close(figure)
+    buffer.seek(0)
+    return Image.open(buffer).convert("RGB")

@@ -1,0 +1,120 @@
+"""Write ``reports/<name>/``: metrics.json, card.json, figures, report.md and a self-contained report.html."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from ukiyoe.diagnose.diagnosis import Diagnosis
+from ukiyoe.diagnose.figures import image_grid, nearest_real, neighbour_panel, read_history, training_curves
+from ukiyoe.diagnose.options import DiagnoseOptions
+from ukiyoe.diagnose.report_content import (
+    FIGURE_CAPTIONS,
+    breakdown_rows,
+    metric_groups,
+    reading_notes,
+    title,
+)
+from ukiyoe.diagnose.report_html import render_html
+from ukiyoe.diagnose.score import CRITICAL_FROM, HEALTHY_BELOW, rubric_markdown
+
+
+def json_safe(metrics: dict[str, Any]) -> dict[str, Any]:
+    """Numbers and strings only: DVC and strict JSON readers reject NaN and infinities."""
+    safe: dict[str, Any] = {}
+    for key, value in metrics.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            safe[key] = str(value)
+        elif hasattr(value, "item"):
+            safe[key] = value.item()
+        else:
+            safe[key] = value
+    return safe
+
+
+def save_figures(
+    diagnosis: Diagnosis, options: DiagnoseOptions, out: Path, history: Path | None
+) -> dict[str, Path]:
+    figures: dict[str, Image.Image | None] = {
+        "samples": image_grid(diagnosis.fake_images, options.grid_size),
+        "real": image_grid(diagnosis.real_images, options.grid_size),
+    }
+    order, _ = nearest_real(diagnosis.fake_features, diagnosis.real_features, options.neighbour_rows)
+    figures["neighbours"] = neighbour_panel(diagnosis.fake_images, diagnosis.real_images, order)
+    if history is not None and history.is_file():
+        columns = read_history(history)
+        figures["curves"] = training_curves(columns) if columns else None
+    paths = {}
+    for name, image in figures.items():
+        if image is not None:
+            paths[name] = out / f"{name}.png"
+            image.save(paths[name])
+    return paths
+
+
+REPORT_FILES = (
+    "metrics.json",
+    "card.json",
+    "report.md",
+    "report.html",
+    "samples.png",
+    "real.png",
+    "neighbours.png",
+    "curves.png",
+)
+
+
+def render_markdown(
+    metrics: dict[str, Any], card: dict[str, Any], figures: dict[str, Path], space: str
+) -> str:
+    lines = [
+        f"# Diagnosis: {title(card)}",
+        "",
+        f"**Collapse score {metrics['collapse_score']}/15 — {metrics['severity']}** "
+        f"(healthy < {HEALTHY_BELOW}, critical ≥ {CRITICAL_FROM}); {metrics['num_samples']} samples vs "
+        f"{metrics['num_real']} real images.",
+        "",
+        f"Feature space: {space}. {metrics.get('inception_note', '')}",
+        "",
+        *(f"> {note}\n" for note in reading_notes(metrics)),
+        "## Indicators",
+        "",
+        "| indicator | metric | value | points |",
+        "|---|---|---|---|",
+        *(
+            f"| {name} | `{metric}` | {value} | {points} |"
+            for name, metric, value, points, _ in breakdown_rows(metrics)
+        ),
+        "",
+        rubric_markdown(),
+        "",
+    ]
+    for group, rows in metric_groups(metrics):
+        lines += [f"## {group}", "", "| metric | value |", "|---|---|"]
+        lines += [f"| `{key}` | {value} |" for key, value in rows] + [""]
+    for name, path in figures.items():
+        lines += [f"## {FIGURE_CAPTIONS[name]}", "", f"![{name}]({path.name})", ""]
+    lines += ["## Reproducibility card", "", "| field | value |", "|---|---|"]
+    lines += [f"| {key} | `{value}` |" for key, value in card.items()]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(
+    diagnosis: Diagnosis, card: dict[str, Any], options: DiagnoseOptions, out: Path, history: Path | None
+) -> dict[str, Any]:
+    """Write every report file into ``out``; returns the metrics as written."""
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in REPORT_FILES:  # a figure not drawn this time must not survive from an earlier run
+        (out / stale).unlink(missing_ok=True)
+    metrics = json_safe(diagnosis.metrics)
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    (out / "card.json").write_text(json.dumps(card, indent=2) + "\n")
+    figures = save_figures(diagnosis, options, out, history)
+    space = diagnosis.feature_space.description
+    (out / "report.md").write_text(render_markdown(metrics, card, figures, space))
+    (out / "report.html").write_text(render_html(metrics, card, figures, space))
+    return metrics
