@@ -52,13 +52,16 @@ def test_train_with_unknown_config(tmp_path: Path) -> None:
     assert_one_line_error(result, "nope.gin")
 
 
-def test_train_with_missing_data_dir(tmp_path: Path) -> None:
+def test_train_with_missing_data_dir_keeps_the_earlier_run(tmp_path: Path) -> None:
+    earlier = tmp_path / "ckpt" / "config" / "operative.gin"
+    earlier.parent.mkdir(parents=True)
+    earlier.write_text("# an earlier run's config\n")
     result = ukiyoe(
         "train", "--config", str(REPO / "experiments/fixed.gin"), "--params", str(REPO / "params.yaml"),
         "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "ckpt"), cwd=REPO,
     )
     assert_one_line_error(result, "missing")
-    assert not (tmp_path / "ckpt" / "ckpt").exists()
+    assert earlier.read_text() == "# an earlier run's config\n"
 
 
 def test_diagnose_with_missing_checkpoint(tmp_path: Path) -> None:

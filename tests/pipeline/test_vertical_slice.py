@@ -36,7 +36,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     run(["git", "clone", "--quiet", str(REPO), str(clone)], root, env)
 
     params = yaml.safe_load((clone / "params.yaml").read_text())
-    params.update(epochs=2, batch_size=16)
+    params.update(epochs=2, batch_size=16, gen_lr=1e-4)  # so that the sweep to 5e-5 is a change
     params["data"]["count"] = 96
     (clone / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     run(["git", "commit", "--quiet", "-am", "tiny params"], clone, env)

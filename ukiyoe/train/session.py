@@ -40,23 +40,17 @@ class TrainRequest:
     observer: str | None = None
 
 
-def load_config(request: TrainRequest, context: distributed.Distributed) -> Any:
-    """A gin file is compiled into ``<out>/config/``; a compiled dir is loaded and copied there."""
+def load_config(request: TrainRequest) -> Any:
+    """Compile the experiment (or load a compiled dir) in memory; nothing is written until data and resume
+    checks have passed, so a bad call never replaces the config of an earlier run."""
     from ukiyoe.config import compile_experiment, load_compiled
 
-    target = request.out / "config"
     if request.config.is_dir():
         if request.binds or request.without_fixes:
             raise ConfigError(f"--bind/--without-fix: {request.config} is already compiled; "
                               "pass the experiment's gin file")
-        compiled = load_compiled(request.config)
-        if context.is_main and request.config.resolve() != target.resolve():
-            compiled = compiled.write(target)
-        return compiled
-    return compile_experiment(
-        request.config, request.params, request.binds, target if context.is_main else None,
-        without=request.without_fixes,
-    )
+        return load_compiled(request.config)
+    return compile_experiment(request.config, request.params, request.binds, without=request.without_fixes)
 
 
 def select_device(option: str, context: distributed.Distributed) -> torch.device:
@@ -155,8 +149,8 @@ def train(request: TrainRequest) -> dict[str, Any]:
     from ukiyoe.train.watchdog import CollapseWatchdog
 
     context = distributed.from_environment()
+    compiled = load_config(request)
     images, dataset_sha256 = load_images(request.data)
-    compiled = load_config(request, context)
     activate(compiled)
     options, watchdog = TrainOptions(), CollapseWatchdog()
     device = select_device(options.device, context)
@@ -173,8 +167,10 @@ def train(request: TrainRequest) -> dict[str, Any]:
             images, options.batch_size, options.seed, context, device, options.channels_last
         )
         resume_payload = prepare_output(request, compiled, device)
-        if resume_payload is None and context.is_main:
-            clear_previous_run(request)
+        if context.is_main:
+            compiled = compiled.write(request.out / "config")
+            if resume_payload is None:
+                clear_previous_run(request)
         distributed.barrier(context)
         meta = {
             "config_sha256": compiled.sha256,
