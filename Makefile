@@ -22,6 +22,7 @@ demo: venv
 	@echo "before/after report: reports/compare/report.html (and report.md)"
 
 test: venv
+	$(BIN)/ruff check ukiyoe tests benchmarks
 	$(BIN)/hadolint containers/Dockerfile
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -q
 

@@ -36,7 +36,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     run(["git", "clone", "--quiet", str(REPO), str(clone)], root, env)
 
     params = yaml.safe_load((clone / "params.yaml").read_text())
-    params.update(epochs=2, batch_size=16, gen_lr=1e-4)  # so that the sweep to 5e-5 is a change
+    params.update(epochs=2, batch_size=16, gen_lr=1e-4)  # the sweep to 5e-5 below is then a change
     params["data"]["count"] = 96
     (clone / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     run(["git", "commit", "--quiet", "-am", "tiny params"], clone, env)
@@ -49,7 +49,8 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
 
 def test_repro_leaves_before_after_report(pipeline: tuple[Path, dict[str, str], str]) -> None:
     clone, _, log = pipeline
-    for stage in ("prepare", "train-collapsed", "train-fixed", "diagnose@collapsed", "diagnose@fixed", "compare"):
+    stages = ("prepare", "train-collapsed", "train-fixed", "diagnose@collapsed", "diagnose@fixed", "compare")
+    for stage in stages:
         assert f"Running stage '{stage}'" in log
     report = (clone / "reports/compare/report.md").read_text()
     assert "collapse" in report.lower()
@@ -77,10 +78,13 @@ def test_sweep_reruns_only_the_experiment(pipeline: tuple[Path, dict[str, str], 
     compiled = clone / "checkpoints/fixed/config"
     provenance = json.loads((compiled / "provenance.json").read_text())
     flat = json.loads((compiled / "config.json").read_text())
-    from_params = [key for key, row in provenance["bindings"].items() if row["source"] == "params.yaml:gen_lr"]
+    bindings = provenance["bindings"]
+    from_params = [key for key, row in bindings.items() if row["source"] == "params.yaml:gen_lr"]
     assert from_params and all(type(flat[key]) is float and flat[key] == 5e-05 for key in from_params)
 
-    shown = subprocess.run(["dvc", "exp", "show", "--json"], cwd=clone, env=env, capture_output=True, text=True)
+    shown = subprocess.run(
+        ["dvc", "exp", "show", "--json"], cwd=clone, env=env, capture_output=True, text=True, check=True
+    )
     text = json.dumps(json.loads(shown.stdout))
     assert "lr-5e-5" in text
     assert "collapse_score" in text and "gen_lr" in text
