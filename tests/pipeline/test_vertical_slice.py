@@ -85,6 +85,38 @@ def test_sweep_reruns_only_the_experiment(pipeline: tuple[Path, dict[str, str], 
     shown = subprocess.run(
         ["dvc", "exp", "show", "--json"], cwd=clone, env=env, capture_output=True, text=True, check=True
     )
-    text = json.dumps(json.loads(shown.stdout))
-    assert "lr-5e-5" in text
-    assert "collapse_score" in text and "gen_lr" in text
+    experiment = find_experiment(json.loads(shown.stdout), "lr-5e-5")
+    assert experiment["params"]["params.yaml"]["data"]["gen_lr"] == 5e-05
+    assert 0 <= experiment["metrics"]["reports/fixed/metrics.json"]["data"]["collapse_score"] <= 15
+
+    # The Sacred run of the sweep received the float too.
+    sacred_configs = [json.loads(p.read_text()) for p in Path(env["UKIYOE_RUNS_DIR"]).glob("*/config.json")]
+    generator_lrs = [c["gin"]["LearningRates"]["generator"] for c in sacred_configs]
+    assert 5e-05 in generator_lrs and all(type(lr) is float for lr in generator_lrs)
+
+
+def test_ablation_queues_real_runs_and_ranks_each_fix(pipeline: tuple[Path, dict[str, str], str]) -> None:
+    clone, env, _ = pipeline
+    run(["ukiyoe", "ablate", "-j", "2", "--fix", "gradient_penalty", "--fix", "n_critic"], clone, env)
+    ranking = json.loads((clone / "reports/ablation/ranking.json").read_text())
+    text = json.dumps(ranking)
+    assert "gradient_penalty" in text and "n_critic" in text
+    assert "not measured" not in text
+
+
+def find_experiment(node: object, name: str) -> dict:
+    """The ``data`` of the experiment called ``name`` anywhere in ``dvc exp show --json`` output."""
+    if isinstance(node, dict):
+        if node.get("name") == name and isinstance(node.get("data"), dict):
+            return node["data"]
+        children = node.values()
+    elif isinstance(node, list):
+        children = node
+    else:
+        children = []
+    for child in children:
+        try:
+            return find_experiment(child, name)
+        except LookupError:
+            continue
+    raise LookupError(name)

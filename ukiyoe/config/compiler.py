@@ -165,10 +165,18 @@ def _unused_macros(
 
 
 def _macros_used_in_tree(root: Path, base: Path) -> set[str]:
-    """Every macro referenced by any gin file of the experiment tree (parsed only, nothing imported)."""
+    """Every macro referenced by any gin file of the experiment tree (parsed only, nothing imported).
+
+    It only decides whether an unused params key is a typo, so a stray unparsable file elsewhere in the
+    tree is skipped rather than failing this experiment.
+    """
     used: set[str] = set()
     for path in sorted(root.rglob("*.gin")):
-        for statement in parse_text(path.read_text(encoding="utf-8"), display_path(path, base)):
+        try:
+            statements = list(parse_text(path.read_text(encoding="utf-8"), display_path(path, base)))
+        except (ConfigError, OSError, UnicodeDecodeError):
+            continue
+        for statement in statements:
             if isinstance(statement, BindingStatement):
                 used |= macros_in(statement.value)
     return used

@@ -16,7 +16,6 @@ import yaml
 
 from ukiyoe.errors import ConfigError
 
-PIPELINE_KEYS = frozenset({"profile"})
 _SCIENTIFIC = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)[eE][-+]?\d+$")
 _PROBABILITY = re.compile(r"^(.*_)?(dropout|prob|probability|p)$")
 _POSITIVE_INT = re.compile(r"^(.*_)?(epochs|batch_size|resolution|steps|interval)$")

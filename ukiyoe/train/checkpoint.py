@@ -85,11 +85,12 @@ def save_checkpoint(
 ) -> Path:
     """Write ``payload`` atomically with its sidecar, record its health, then drop old checkpoints.
 
-    Network weights that are not finite are refused: a NaN checkpoint would poison every later resume.
+    Weights or optimizer moments that are not finite are refused: a NaN checkpoint would poison every
+    later resume.
     """
-    for key in ("networks", "ema"):
+    for key in ("networks", "ema", "optimizers"):
         if key in payload and not _all_finite(payload[key]):
-            raise CheckpointError(f"{checkpoint_path(directory, step)}: refusing to save non-finite weights")
+            raise CheckpointError(f"{checkpoint_path(directory, step)}: refusing to save non-finite {key}")
     path = checkpoint_path(directory, step)
     buffer = io.BytesIO()
     torch.save(payload, buffer)
