@@ -58,8 +58,10 @@ def test_explain_lists_params_this_experiment_ignores(run) -> None:
 def test_diff_of_gin_files_prints_the_learning_rate_table(run) -> None:
     printed = run("diff", "experiments/collapsed.gin", "experiments/fixed.gin", "--grep", "_lr")
     assert printed.splitlines() == [
-        "   binding                            experiments/collapsed.gin  experiments/fixed.gin  source",
-        "~  toy_build_optimizers.generator_lr  0.001                      5e-05                  "
+        "   binding                                experiments/collapsed.gin  experiments/fixed.gin  source",
+        "=  toy_build_optimizers.discriminator_lr  0.0002                     0.0002                 "
+        "params.yaml:disc_lr",
+        "~  toy_build_optimizers.generator_lr      0.001                      5e-05                  "
         "params.yaml:gen_lr",
     ]
 

@@ -51,6 +51,11 @@ def test_diff_of_collapsed_and_fixed_prints_the_learning_rate_table(
     assert table[0] == ["binding", "experiments/collapsed.gin", "experiments/fixed.gin", "source"]
     gen_lr = str(float(params["gen_lr"]))
     assert ["~", "LearningRates.generator", "0.0002", gen_lr, "params.yaml:gen_lr"] in table
+    # The seed's table has all four networks: an unchanged rate set from params.yaml is listed too.
+    assert [row[1] for row in table[1:]] == [
+        "LearningRates.critic", "LearningRates.discriminator", "LearningRates.generator", "LearningRates.nca"
+    ]
+    assert table[2] == ["=", "LearningRates.discriminator", "0.0002", "0.0002", "params.yaml:disc_lr"]
 
 
 def test_every_experiment_compiles_and_activates(tmp_path: Path, params: dict) -> None:

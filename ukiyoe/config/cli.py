@@ -74,5 +74,6 @@ def _diff(args: argparse.Namespace) -> int:
         params = Path("params.yaml")
     before = load_or_compile(args.before, params, args.bind)
     after = load_or_compile(args.after, params, args.bind)
-    print(format_diff(diff_configs(before, after, args.grep), str(args.before), str(args.after)))
+    rows = diff_configs(before, after, args.grep, with_params=True)
+    print(format_diff(rows, str(args.before), str(args.after)))
     return 0

@@ -17,7 +17,8 @@ _MISSING = object()
 
 @dataclass(frozen=True)
 class DiffRow:
-    """One binding that differs; ``before``/``after`` are None (and the source empty) when absent."""
+    """One binding that differs (or, with ``with_params``, one set from params.yaml on both sides that does
+    not); ``before``/``after`` are None (and the source empty) when absent."""
 
     key: str
     change: str
@@ -42,8 +43,14 @@ def load_or_compile(
     raise ConfigError(f"{path}: neither a compiled config directory nor a .gin experiment")
 
 
-def diff_configs(before: CompiledConfig, after: CompiledConfig, grep: str | None = None) -> list[DiffRow]:
-    """Rows sorted by key; ``grep`` keeps keys (or the macros they come through) containing it, any case."""
+def diff_configs(
+    before: CompiledConfig, after: CompiledConfig, grep: str | None = None, *, with_params: bool = False
+) -> list[DiffRow]:
+    """Rows sorted by key; ``grep`` keeps keys (or the macros they come through) containing it, any case.
+
+    ``with_params`` also lists equal bindings that either side takes from params.yaml (change ``same``):
+    those are the swept knobs, so a learning-rate table keeps its unchanged rows.
+    """
     rows = []
     for key in sorted(set(before.flat) | set(after.flat)):
         names = [key, _provenance(before, key).get("macro") or "", _provenance(after, key).get("macro") or ""]
@@ -51,8 +58,11 @@ def diff_configs(before: CompiledConfig, after: CompiledConfig, grep: str | None
             continue
         old, new = before.flat.get(key, _MISSING), after.flat.get(key, _MISSING)
         if old == new and type(old) is type(new):
-            continue
-        change = "added" if old is _MISSING else "removed" if new is _MISSING else "changed"
+            if not (with_params and (_from_params(before, key) or _from_params(after, key))):
+                continue
+            change = "same"
+        else:
+            change = "added" if old is _MISSING else "removed" if new is _MISSING else "changed"
         rows.append(DiffRow(
             key=key,
             change=change,
@@ -66,11 +76,11 @@ def diff_configs(before: CompiledConfig, after: CompiledConfig, grep: str | None
 
 def format_diff(rows: list[DiffRow], before_name: str, after_name: str) -> str:
     """A table: change, key, value before → after, and where the after value came from."""
-    if not rows:
+    if all(row.change == "same" for row in rows):
         return f"no differences between {before_name} and {after_name}"
     cells = [
         (
-            {"changed": "~", "added": "+", "removed": "-"}[row.change],
+            {"changed": "~", "added": "+", "removed": "-", "same": "="}[row.change],
             row.key,
             "" if row.change == "added" else json.dumps(row.before),
             "" if row.change == "removed" else json.dumps(row.after),
@@ -88,6 +98,11 @@ def format_diff(rows: list[DiffRow], before_name: str, after_name: str) -> str:
 
 def _provenance(compiled: CompiledConfig, key: str) -> dict:
     return compiled.provenance.get("bindings", {}).get(key, {})
+
+
+def _from_params(compiled: CompiledConfig, key: str) -> bool:
+    params = compiled.provenance.get("params")
+    return bool(params) and _source(compiled, key).startswith(f"{params}:")
 
 
 def _source(compiled: CompiledConfig, key: str) -> str:
