@@ -18,7 +18,7 @@ def test_fixes_are_the_sorted_gin_stems(tmp_path):
     assert discover_fixes(tmp_path) == ["learning_rates", "n_critic"]
 
 
-@pytest.mark.parametrize("name", ["none", "bad name", "x..y", ".hidden"])
+@pytest.mark.parametrize("name", ["none", "bad name", "x..y", ".hidden", "n_critic\n"])
 def test_unusable_fix_names_are_rejected_with_the_file(tmp_path, name):
     (tmp_path / f"{name}.gin").write_text("")
     with pytest.raises(UkiyoeError, match=r"fix name .* cannot name an experiment"):

@@ -150,3 +150,13 @@ def test_edited_compiled_config_is_refused(tree: Path) -> None:
         load_compiled(tree / "c")
     with pytest.raises(ConfigError, match="missing; run 'ukiyoe config compile' first"):
         load_compiled(tree / "nothing")
+
+
+def test_a_params_key_with_a_trailing_newline_is_not_a_macro_name(tmp_path) -> None:
+    from ukiyoe.config.params import load_params
+    from ukiyoe.errors import ConfigError
+
+    params = tmp_path / "params.yaml"
+    params.write_text('"gen_lr\\n": 1.0e-4\n')
+    with pytest.raises(ConfigError, match="not a valid name for a gin macro"):
+        load_params(params, "params.yaml")

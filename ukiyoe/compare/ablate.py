@@ -61,9 +61,9 @@ def discover_fixes(fixes_dir: Path) -> list[str]:
     if not fixes:
         raise UkiyoeError(f"{fixes_dir}: no *.gin fixes to ablate")
     for fix in fixes:
-        if fix == REFERENCE_FIX or not FIX_NAME.match(fix):
-            raise UkiyoeError(f"{fixes_dir / (fix + '.gin')}: fix name '{fix}' cannot name an experiment "
-                              f"(use letters, digits, '_', '-'; '{REFERENCE_FIX}' is reserved)")
+        if fix == REFERENCE_FIX or not FIX_NAME.fullmatch(fix):
+            raise UkiyoeError(f"{fixes_dir}: fix file {fix + '.gin'!r}: fix name {fix!r} cannot name an "
+                              f"experiment (use letters, digits, '_', '-'; '{REFERENCE_FIX}' is reserved)")
     return fixes
 
 
@@ -103,7 +103,7 @@ def run_queue(repo: Path, jobs: int, names: Sequence[str], timeout_s: float) -> 
 
 
 def latest_round(records: Sequence[ExperimentRecord]) -> str:
-    rounds = [match["round"] for record in records if (match := NAME_PATTERN.match(record.name or ""))]
+    rounds = [match["round"] for record in records if (match := NAME_PATTERN.fullmatch(record.name or ""))]
     if not rounds:
         raise UkiyoeError("no ablation experiments (named ablate-<round>-<fix>) in 'dvc exp show'; "
                           "run 'ukiyoe ablate --queue' first")
@@ -136,7 +136,7 @@ def rank_round(records: Sequence[ExperimentRecord], metrics_file: str = DEFAULT_
     round_tag = round_tag or latest_round(records)
     outcomes: dict[str, FixEffect] = {}
     for record in records:
-        match = NAME_PATTERN.match(record.name or "")
+        match = NAME_PATTERN.fullmatch(record.name or "")
         if match and match["round"] == round_tag:
             fix = str(record.param(param) if record.param(param) is not None else match["fix"])
             outcomes[fix] = _outcome(record, fix, metrics_file)

@@ -35,7 +35,7 @@ class Params:
 
 def coerce_scalar(value: Any) -> Any:
     """Undo YAML 1.1's reading of ``5e-05`` as a string."""
-    if isinstance(value, str) and _SCIENTIFIC.match(value.strip()):
+    if isinstance(value, str) and _SCIENTIFIC.fullmatch(value.strip()):
         return float(value)
     return value
 
@@ -52,11 +52,11 @@ def check_value(name: str, value: Any, where: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
             raise ConfigError(f"{where}: {key} must be a positive float, got {value!r}")
         return float(value)
-    if _PROBABILITY.match(key):
+    if _PROBABILITY.fullmatch(key):
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
             raise ConfigError(f"{where}: {key} must be a probability in [0, 1], got {value!r}")
         return float(value)
-    if _POSITIVE_INT.match(key):
+    if _POSITIVE_INT.fullmatch(key):
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise ConfigError(f"{where}: {key} must be a positive integer, got {value!r}")
         return value
@@ -89,10 +89,10 @@ def load_params(path: Path, shown: str) -> Params:
     profile, profile_line = None, 1
     for key, value in data.items():
         where = f"{shown}:{lines.get(str(key), 1)}"
-        if not isinstance(key, str) or not re.match(r"^[A-Za-z_]\w*$", key):
+        if not isinstance(key, str) or not re.fullmatch(r"[A-Za-z_]\w*", key):
             raise ConfigError(f"{where}: key {key!r} is not a valid name for a gin macro")
         if key == "profile":
-            if not isinstance(value, str) or not re.match(r"^[\w-]+$", value):
+            if not isinstance(value, str) or not re.fullmatch(r"[\w-]+", value):
                 raise ConfigError(f"{where}: profile must be a profile name, got {value!r}")
             profile, profile_line = value, lines.get(key, 1)
         elif isinstance(value, dict):

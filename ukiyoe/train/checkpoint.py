@@ -49,7 +49,7 @@ def list_checkpoints(directory: Path) -> list[CheckpointEntry]:
         return []
     entries = []
     for path in directory.iterdir():
-        match = CHECKPOINT_NAME.match(path.name)
+        match = CHECKPOINT_NAME.fullmatch(path.name)
         if match:
             entries.append(CheckpointEntry(int(match.group(1)), path))
     return sorted(entries, key=lambda entry: entry.step)
