@@ -7,7 +7,6 @@ is written.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +20,7 @@ from ukiyoe.config.params import Params, load_params
 from ukiyoe.config.registry import import_modules, suggestion
 from ukiyoe.config.resolve import Binding, Resolver, macros_in
 from ukiyoe.errors import ConfigError
+from ukiyoe.files import sha256_file
 
 BIND_SOURCE = "--bind"
 
@@ -85,8 +85,8 @@ def compile_experiment(
         "binds": list(binds),
         "without_fixes": sorted(p.stem for p in skipped),
         "modules": list(modules),
-        "files": [{"path": display_path(p, base), "sha256": _file_hash(p)} for p in _unique(files)]
-        + ([{"path": loaded.shown, "sha256": _file_hash(loaded.path)}] if loaded else []),
+        "files": [{"path": display_path(p, base), "sha256": sha256_file(p)} for p in _unique(files)]
+        + ([{"path": loaded.shown, "sha256": sha256_file(loaded.path)}] if loaded else []),
         "bindings": {b.key: _binding_provenance(b) for b in bindings},
         "macros": {name: _macro_provenance(resolver, name) for name in sorted(resolver.used_macros)},
         "unused_params": unused,
@@ -209,8 +209,6 @@ def _macro_provenance(resolver: Resolver, name: str) -> dict:
     return entry
 
 
-def _file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _unique(paths: list[Path]) -> list[Path]:

@@ -67,9 +67,6 @@ class LabelSmoothing:
             raise ConfigError(f"LabelSmoothing.real_target: must be in (0.5, 1], got {real_target}")
         self.real_target = real_target
 
-    def targets(self, like: torch.Tensor) -> torch.Tensor:
-        return torch.full_like(like, self.real_target)
-
 
 @gin.configurable(module="ukiyoe.gan")
 class InstanceNoise:

@@ -13,7 +13,6 @@ from torch.optim import Optimizer
 from ukiyoe.errors import ConfigError
 
 ISOLATED, ISOLATION_PERIOD, INTEGRATION = 1, 2, 3
-PHASE_NAMES = {ISOLATED: "isolated", ISOLATION_PERIOD: "isolation_period", INTEGRATION: "integration"}
 
 
 def _check_epoch(epoch: int) -> None:

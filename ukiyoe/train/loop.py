@@ -21,10 +21,12 @@ from ukiyoe.errors import TrainingError
 from ukiyoe.gan.assemble import Experiment
 from ukiyoe.gan.checkpoint import load_newest_valid, save_checkpoint
 from ukiyoe.gan.networks import update_ema
+from ukiyoe.gan.sampling import private_rng
+from ukiyoe.history import write_history
 from ukiyoe.train import distributed, state
 from ukiyoe.train.batches import RealBatches
 from ukiyoe.train.faults import FaultInjector
-from ukiyoe.train.monitor import EpochAverager, gradient_norm, save_grid, value_range, write_history
+from ukiyoe.train.monitor import EpochAverager, gradient_norm, save_samples, value_range
 from ukiyoe.train.options import TrainOptions
 from ukiyoe.train.rng import capture_rng_state
 from ukiyoe.train.signals import StopRequested, StopSignals
@@ -144,12 +146,10 @@ class Trainer:
         self, module: torch.nn.Module, count: int, epoch: int
     ) -> tuple[torch.Tensor, dict[str, float]]:
         """Fixed-z samples without touching the training RNG streams (so checks never change training)."""
-        devices = [self.device.index or 0] if self.device.type == "cuda" else []
-        with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(self.options.seed + FIXED_Z_SEED_OFFSET)
+        with private_rng(self.options.seed + FIXED_Z_SEED_OFFSET, self.device):
             was_training = module.training
             module.eval()
-            output = module.synthesize(self.fixed_z[:count], self.c.loss.growth.nca_step_scale(epoch))
+            output = module.synthesize(self.fixed_z[:count], self.c.schedules.growth.nca_step_scale(epoch))
             module.train(was_training)
         extras = value_range(output.image) if torch.isfinite(output.image).all() else {}
         if output.alive_ratio is not None:
@@ -282,7 +282,7 @@ class Trainer:
         if not self.context.is_main:
             return
         if epoch % self.options.sample_every == 0 or epoch == self.options.epochs:
-            save_grid(self.paths.samples / f"epoch-{epoch:04d}.png", samples)
+            save_samples(self.paths.samples / f"epoch-{epoch:04d}.png", samples)
         write_history(self.paths.metrics / "history.csv", self.history)
         self.tracker.log_scalars({k: v for k, v in row.items() if isinstance(v, int | float)}, self.step)
 

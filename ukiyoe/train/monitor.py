@@ -1,25 +1,21 @@
-"""Training curves: step values averaged per epoch into ``history.csv``, final values in ``summary.json``,
-fixed-z sample grids as PNG.
+"""Training curves: step values averaged per epoch (rows of ``history.csv``), final values in
+``summary.json``, fixed-z sample grids as PNG.
 
 Epoch rows live in the checkpoint too, so a resumed run rewrites the same history it would have written.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
-from ukiyoe.files import atomic_write, atomic_write_json, atomic_write_text
-
-LEADING_COLUMNS = ("epoch", "step")
+from ukiyoe.files import atomic_write_json
+from ukiyoe.images import grid_image, nchw_to_nhwc, to_uint8, write_png
 
 
 def gradient_norm(parameters: Iterable[torch.nn.Parameter]) -> float:
@@ -56,48 +52,10 @@ class EpochAverager:
         self.counts = defaultdict(int, state["counts"])
 
 
-def write_history(path: Path, rows: list[dict[str, Any]]) -> None:
-    """Rewrite ``history.csv`` with one row per epoch; columns are the union of all rows' keys."""
-    columns = list(LEADING_COLUMNS)
-    for row in rows:
-        columns.extend(key for key in row if key not in columns)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, restval="", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({key: _format(value) for key, value in row.items()})
-    atomic_write_text(path, buffer.getvalue())
-
-
-def _format(value: Any) -> Any:
-    return f"{value:.6g}" if isinstance(value, float) else value
-
-
 def write_summary(path: Path, summary: dict[str, Any]) -> None:
-    atomic_write_json(path, {key: _json_safe(value) for key, value in summary.items()})
+    atomic_write_json(path, summary)
 
 
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def save_grid(path: Path, images: torch.Tensor, columns: int | None = None) -> None:
-    """Save images in [-1, 1], shape (N, 3, H, W), as one PNG grid."""
-    from PIL import Image
-
-    images = images.detach().float().clamp(-1, 1).cpu()
-    count, channels, height, width = images.shape
-    columns = columns or max(1, int(math.ceil(math.sqrt(count))))
-    rows = int(math.ceil(count / columns))
-    grid = np.full((rows * (height + 2) + 2, columns * (width + 2) + 2, 3), 255, dtype=np.uint8)
-    pixels = ((images + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
-    if channels == 1:
-        pixels = np.repeat(pixels, 3, axis=3)
-    for index in range(count):
-        top, left = 2 + (index // columns) * (height + 2), 2 + (index % columns) * (width + 2)
-        grid[top : top + height, left : left + width] = pixels[index]
-    buffer = io.BytesIO()
-    Image.fromarray(grid).save(buffer, format="PNG")
-    atomic_write(path, lambda handle: handle.write(buffer.getvalue()))
+def save_samples(path: Path, images: torch.Tensor) -> None:
+    """Images in [-1, 1], shape (N, C, H, W), as one PNG grid."""
+    write_png(path, grid_image(nchw_to_nhwc(to_uint8(images))))

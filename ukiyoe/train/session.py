@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import torch
 
 from ukiyoe.configurables import CONFIGURABLE_MODULES
 from ukiyoe.errors import CheckpointError, ConfigError, DataError
+from ukiyoe.files import git_commit
 from ukiyoe.gan.checkpoint import load_newest_valid, remove_checkpoints
 from ukiyoe.train import distributed
 from ukiyoe.train.loop import Paths, Trainer
@@ -110,14 +110,6 @@ def load_images(data: Path) -> tuple[Any, str | None]:
 
     prepared = load_prepared(data)
     return prepared.images, prepared.dataset_sha256
-
-
-def git_commit() -> str | None:
-    try:
-        result = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return result.stdout.strip() or None if result.returncode == 0 else None
 
 
 def prepare_output(request: TrainRequest, compiled: Any, device: torch.device) -> dict[str, Any] | None:

@@ -39,7 +39,6 @@ def snapshot(trainer: Trainer, rng_states: list[dict[str, Any]]) -> dict[str, An
             "history": [dict(row) for row in trainer.history],
             "steps_per_epoch": trainer.steps_per_epoch,
         },
-        "sampler": trainer.batches.state_dict(),
         "rng": rng_states,
         "watchdog": trainer.watch_state.state_dict(),
         "meta": {**trainer.meta, "step": trainer.step, "epoch": trainer.step // trainer.steps_per_epoch},
