@@ -151,7 +151,7 @@ def train(request: TrainRequest) -> dict[str, Any]:
     distributed.initialise(context, device)
     try:
         configure_determinism(options, device)
-        components = build_experiment(options, device, context)
+        experiment = build_experiment(options, device, context)
         seed_everything(options.seed + context.rank)
         from ukiyoe.train.batches import RealBatches
 
@@ -175,7 +175,7 @@ def train(request: TrainRequest) -> dict[str, Any]:
         paths = Paths(request.out, request.metrics)
 
         def body(tracker: Tracker) -> dict[str, Any]:
-            trainer = Trainer(components, options, watchdog, batches, context, device, paths, tracker, meta)
+            trainer = Trainer(experiment, options, watchdog, batches, context, device, paths, tracker, meta)
             summary = trainer.run(resume_payload)
             if context.is_main:
                 write_summary(request.metrics / "summary.json", summary)
