@@ -5,9 +5,10 @@ The networks are small, so an eager step is bound by Python and kernel launches,
 EMA) is recorded once per key and replayed. A key is the phase, the NCA step count (drawn on the host before
 the phase, exactly where the phase itself would draw it) and ``GANLoss.epoch_constants`` (the Python
 numbers recorded as kernel arguments); learning rates live in device tensors, so schedules and the
-watchdog's remedies change them without recording again. All graphs share one memory pool: nothing they
-allocate outlives a replay (gradients, optimizer state and inputs are allocated before recording), so
-replaying them in any order is safe.
+watchdog's remedies change them without recording again. All graphs share one memory pool, which is safe
+in any replay order: inputs, weights, optimizer state and the value sums are allocated outside it, and the
+gradients a graph leaves in it are dead between phases (each phase drops all gradients first, as the eager
+path does, so the same parameters are skipped by the optimizers).
 
 The first time a phase runs it runs eagerly on the recording stream: that allocates gradients and
 optimizer state and lets cuDNN pick its kernels. A phase that cannot be recorded stays eager.
@@ -79,7 +80,7 @@ class PhaseGraphs:
         assert self.real is not None
         self.stream.wait_stream(torch.cuda.current_stream(self.device))
         with torch.cuda.stream(self.stream):
-            values = self.runner.phase(phase, self.real, epoch, set_to_none=False)
+            values = self.runner.phase(phase, self.real, epoch)
             self.runner.means.add(values)
         torch.cuda.current_stream(self.device).wait_stream(self.stream)
         return {name: float(value) for name, value in values.items() if not isinstance(value, torch.Tensor)}
@@ -95,7 +96,7 @@ class PhaseGraphs:
             with self._capturable(), torch.cuda.stream(self.stream):
                 graph.capture_begin(pool=self.pool)
                 try:
-                    values = self.runner.phase(phase, self.real, epoch, set_to_none=False)
+                    values = self.runner.phase(phase, self.real, epoch)
                     self.runner.means.add(values)
                 finally:
                     graph.capture_end()

@@ -25,6 +25,7 @@ from ukiyoe.train.batches import RealBatches
 from ukiyoe.train.guard import CollapseGuard
 from ukiyoe.train.monitor import EpochAverager, Throughput, progress_bar, save_samples, show_progress
 from ukiyoe.train.options import TrainOptions
+from ukiyoe.train.phases import make_phases
 from ukiyoe.train.rng import capture_rng_state, restore_rng_state
 from ukiyoe.train.signals import StopRequested, StopSignals
 from ukiyoe.train.steps import Stepper
@@ -59,7 +60,8 @@ class Trainer:
         self.step = 0
         self.history: list[dict[str, Any]] = []
         self.averager = EpochAverager()
-        self.stepper = Stepper(experiment, options.batch_size, options.ema_beta, options.amp, context, device)
+        self.stepper = Stepper(experiment, make_phases(experiment, options, context, device))
+        self.last_read: dict[str, float] = {}
         fixed_real = batches.fixed(watchdog.sample_count)
         self.guard = CollapseGuard(watchdog, experiment, options, fixed_real, context, tracker, paths.out)
         self.throughput = Throughput(options.batch_size * context.world_size)
@@ -92,11 +94,14 @@ class Trainer:
                 self.averager.add(values)
                 for hook in AFTER_STEP_HOOKS:
                     hook(self.step, self.experiment)
-                show_progress(bar, {**values, "watchdog/diversity": self.guard.last_diversity})
                 finite = all(math.isfinite(value) for value in values.values())
                 stopping = distributed.any_rank(self.context, signals.received is not None, self.device)
                 checkpoint_due = stopping or self.step % self.options.checkpoint_every == 0 or (
                     self.step == self.total_steps)
+                if checkpoint_due or self.guard.due(self.step) or self.step % self.steps_per_epoch == 0:
+                    finite = self._read_device_values() and finite
+                shown = {**self.last_read, **values, "watchdog/diversity": self.guard.last_diversity}
+                show_progress(bar, shown)
                 healthy = True
                 if checkpoint_due or not finite or self.guard.due(self.step):
                     healthy = self.guard.watch(self.step, self.epoch_of(self.step), finite, self.averager,
@@ -112,6 +117,13 @@ class Trainer:
                     raise StopRequested(signals.received or 15)
         self.throughput.stop()
         return self.summary()
+
+    def _read_device_values(self) -> bool:
+        """Adds what the phases summed on the device to the epoch means; False if one was not finite."""
+        totals = self.stepper.runner.read()
+        self.averager.add_totals(totals)
+        self.last_read = {**self.last_read, **totals.last}
+        return totals.all_finite
 
     @torch.no_grad()
     def end_epoch(self, epoch: int) -> None:
@@ -153,6 +165,7 @@ class Trainer:
         """Continue from ``payload``; from another process count, at the start of the epoch it was in."""
         self.step, averager = self._resume_point(payload)
         self.experiment.load_state_dict(payload)
+        self.stepper.runner.invalidate()
         self.stepper.d_since_g = int(payload["loop"]["d_since_g"])
         self.history = [dict(row) for row in payload["loop"]["history"]]
         self.averager = EpochAverager()

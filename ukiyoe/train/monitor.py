@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +17,7 @@ from tqdm import tqdm
 
 from ukiyoe.files import atomic_write_json
 from ukiyoe.images import grid_image, nchw_to_nhwc, to_uint8, write_png
-
-
-def gradient_norm(parameters: Iterable[torch.nn.Parameter]) -> float:
-    """L2 norm of all gradients (0 when none were computed)."""
-    norms = [parameter.grad.detach().float().norm() for parameter in parameters if parameter.grad is not None]
-    return float(torch.linalg.vector_norm(torch.stack(norms))) if norms else 0.0
+from ukiyoe.train.device_means import Totals
 
 
 def value_range(images: torch.Tensor) -> dict[str, float]:
@@ -42,6 +36,12 @@ class EpochAverager:
             if isinstance(value, int | float) and math.isfinite(value):
                 self.sums[name] += float(value)
                 self.counts[name] += 1
+
+    def add_totals(self, totals: Totals) -> None:
+        """Adds what the device summed since its last read (``DeviceMeans``)."""
+        for name, count in totals.counts.items():
+            self.sums[name] += totals.sums[name]
+            self.counts[name] += count
 
     def means(self) -> dict[str, float]:
         return {name: self.sums[name] / self.counts[name] for name in self.sums}

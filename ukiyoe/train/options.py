@@ -9,6 +9,7 @@ import gin
 from ukiyoe.errors import ConfigError
 
 AMP_MODES = (None, "bf16")
+SPEEDS = ("eager", "fast")
 
 
 @gin.configurable
@@ -18,7 +19,9 @@ class TrainOptions:
 
     A step is one discriminator step on one real batch; an epoch is one pass of the discriminator over the
     prepared data, so ``checkpoint_every`` counts real batches. The lazy regulariser's interval belongs to
-    the loss (``R1Penalty.interval``), the D steps per G step to ``NCriticSchedule``.
+    the loss (``R1Penalty.interval``), the D steps per G step to ``NCriticSchedule``. ``speed = 'fast'``
+    reads step values every watchdog interval instead of every step and replays CUDA graphs on one GPU
+    (``ukiyoe.train.phases``); ``'eager'`` is the reference.
     """
 
     epochs: int = 1
@@ -36,6 +39,7 @@ class TrainOptions:
     compile: bool = False
     fused_optimizers: bool = True
     cpu_threads: int = 0
+    speed: str = "eager"
 
     def __post_init__(self) -> None:
         positive = ("epochs", "batch_size", "checkpoint_every", "sample_every", "sample_count", "keep_last")
@@ -48,6 +52,11 @@ class TrainOptions:
             raise ConfigError(
                 f"TrainOptions.cpu_threads must be >= 0 (0: torch's default), got {self.cpu_threads!r}"
             )
+        if self.speed not in SPEEDS:
+            raise ConfigError(f"TrainOptions.speed must be one of {SPEEDS}, got {self.speed!r}")
+        if self.speed == "fast" and self.compile:
+            raise ConfigError("TrainOptions.compile: speed 'fast' records CUDA graphs of whole phases; "
+                              "use one or the other")
         if self.amp not in AMP_MODES:
             raise ConfigError(f"TrainOptions.amp must be one of {AMP_MODES}, got {self.amp!r}")
         if self.device != "auto" and self.device.split(":")[0] not in ("cpu", "cuda", "mps"):

@@ -28,7 +28,6 @@ PHASE_OPTIMIZERS = {
     "critic": ("critic",),
     "G": ("generator", "nca"),
 }
-SPEEDS = ("eager", "fast")
 
 
 def gradient_norm(parameters: Iterable[torch.nn.Parameter]) -> torch.Tensor | float:
@@ -51,9 +50,9 @@ class PhaseRunner:
             return torch.autocast(self.device.type, dtype=torch.bfloat16)
         return contextlib.nullcontext()
 
-    def phase(self, phase: str, real: torch.Tensor, epoch: int, set_to_none: bool = True) -> Stats:
+    def phase(self, phase: str, real: torch.Tensor, epoch: int) -> Stats:
         for optimizer in self.c.optimizers.values():
-            optimizer.zero_grad(set_to_none=set_to_none)
+            optimizer.zero_grad(set_to_none=True)
         z = torch.randn(self.options.batch_size, self.c.networks.generator.z_dim, device=self.device)
         with self.autocast():
             values = dict(self.c.loss.accumulate_gradients(phase, real, z, epoch))
@@ -74,9 +73,9 @@ class PhaseRunner:
         """Runs ``phase``; returns the values the host holds now (floats)."""
         raise NotImplementedError
 
-    def read(self) -> Totals | None:
-        """Values accumulated on the device since the last read (None: every value was returned by run)."""
-        return None
+    def read(self) -> Totals:
+        """Values accumulated on the device since the last read (none when ``run`` returned them all)."""
+        return Totals({}, {}, {}, all_finite=True)
 
     def invalidate(self) -> None:
         """Weights or optimizer state were replaced (resume, rollback): forget anything recorded."""
@@ -112,7 +111,7 @@ class FastPhases(PhaseRunner):
     def run(self, phase: str, real: torch.Tensor, epoch: int) -> dict[str, float]:
         if self.graphs is not None:
             return self.graphs.run(phase, real, epoch)
-        values = self.phase(phase, real, epoch, set_to_none=False)
+        values = self.phase(phase, real, epoch)
         self.means.add(values)
         return {name: float(value) for name, value in values.items() if not isinstance(value, torch.Tensor)}
 

@@ -1,0 +1,79 @@
+"""``TrainOptions.speed = 'fast'`` trains the same run as the eager reference, and still catches NaNs.
+
+On a CPU the fast runner runs the same phases without host reads inside a step, with the NCA's perception
+folded into its first layer (rounding differs, nothing else); CUDA graphs are checked on a GPU by
+``benchmarks/bench_train.py --check-steps``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+import torch
+from faults import make_hook
+
+from ukiyoe.cli import main
+from ukiyoe.config import activate, compile_experiment
+from ukiyoe.configurables import CONFIGURABLE_MODULES
+from ukiyoe.errors import ConfigError
+from ukiyoe.gan.checkpoint import list_checkpoints, load_checkpoint
+from ukiyoe.train import distributed, loop
+from ukiyoe.train.options import TrainOptions
+from ukiyoe.train.phases import make_phases
+from ukiyoe.train.session import build_experiment
+from ukiyoe.train.steps import Stepper
+
+STEPS = 12
+# Folding the perception filters into a 3x3 conv changes float rounding only; over 12 GAN steps the values
+# stay within this of the reference (measured differences are ~1e-6).
+RTOL, ATOL = 1e-4, 1e-5
+
+
+def _per_step_values(workspace, speed: str) -> list[dict[str, float]]:
+    compiled = compile_experiment(workspace.experiment, workspace.params, modules=CONFIGURABLE_MODULES)
+    activate(compiled, CONFIGURABLE_MODULES)
+    options = dataclasses.replace(TrainOptions(), speed=speed)
+    device, context = torch.device("cpu"), distributed.Distributed()
+    experiment = build_experiment(options, device, context)
+    runner = make_phases(experiment, options, context, device)
+    stepper = Stepper(experiment, runner)
+    reals = torch.rand(STEPS, options.batch_size, 3, 8, 8, generator=torch.Generator().manual_seed(1)) * 2 - 1
+    rows = []
+    for step in range(STEPS):
+        values = stepper.step(step, 1 + step // 6, reals[step], n_critic=2)
+        totals = runner.read()
+        assert totals.all_finite
+        rows.append({**values, **totals.last})
+    return rows
+
+
+def test_fast_steps_match_the_eager_reference_step_by_step(workspace) -> None:
+    eager, fast = _per_step_values(workspace, "eager"), _per_step_values(workspace, "fast")
+    assert all("d_loss" in row and "r1" in row for row in fast[3::4])
+    assert sum("g_loss" in row for row in fast) == STEPS // 2
+    for step, (reference, row) in enumerate(zip(eager, fast, strict=True)):
+        assert reference.keys() == row.keys(), step
+        for name, value in reference.items():
+            assert math.isclose(row[name], value, rel_tol=RTOL, abs_tol=ATOL), (step, name, row[name], value)
+
+
+def test_fast_speed_finds_an_injected_nan_at_the_next_read_and_rolls_back(workspace, monkeypatch) -> None:
+    monkeypatch.setattr(loop, "AFTER_STEP_HOOKS", [make_hook(nan_at=6)])
+    assert main(workspace.train_args("nan", "--bind", "TrainOptions.speed = 'fast'")) == 0
+    for entry in list_checkpoints(workspace.root / "nan"):
+        payload = load_checkpoint(entry.path)
+        for weights in [*payload["networks"].values(), payload["ema"]]:
+            assert all(torch.isfinite(tensor).all() for tensor in weights.values()), entry.path
+    events = workspace.sacred_run()["info"]["watchdog_events"]
+    # Values are read every CollapseWatchdog.interval (4) steps: the NaN of step 7 is seen at step 8.
+    assert [(e["action"], e["step"], e["rolled_back_to"]) for e in events] == [("rollback", 8, 5)]
+
+
+@pytest.mark.parametrize("speed", ["slow", "FAST", ""])
+def test_unknown_speeds_are_refused(speed: str) -> None:
+    with pytest.raises(ConfigError, match="TrainOptions.speed"):
+        TrainOptions(speed=speed)
+    with pytest.raises(ConfigError, match="TrainOptions.compile"):
+        TrainOptions(speed="fast", compile=True)
