@@ -42,6 +42,7 @@ class PhaseGraphs:
             for name, optimizer in runner.c.optimizers.items()
             for index, _ in enumerate(optimizer.param_groups)
         }
+        self.loaded: dict[tuple[str, int], float] = {}
 
     def clear(self) -> None:
         self.graphs.clear()
@@ -72,9 +73,10 @@ class PhaseGraphs:
 
     def _load_learning_rates(self) -> None:
         for (name, index), value in self.learning_rates.items():
-            group = self.runner.c.optimizers[name].param_groups[index]
-            if not isinstance(group["lr"], torch.Tensor):
-                value.fill_(group["lr"])
+            rate = float(self.runner.c.optimizers[name].param_groups[index]["lr"])
+            if self.loaded.get((name, index)) != rate:  # one small kernel, only when a schedule moved
+                value.fill_(rate)
+                self.loaded[(name, index)] = rate
 
     def _eager(self, phase: str, epoch: int) -> dict[str, float]:
         assert self.real is not None
@@ -98,9 +100,12 @@ class PhaseGraphs:
                 try:
                     values = self.runner.phase(phase, self.real, epoch)
                     self.runner.means.add(values)
-                finally:
-                    graph.capture_end()
-        except RuntimeError as error:
+                except BaseException:
+                    with contextlib.suppress(Exception):
+                        graph.capture_end()
+                    raise
+                graph.capture_end()
+        except Exception as error:  # noqa: BLE001 - any op that cannot be recorded: this phase stays eager
             self.eager_only.add(phase)
             warnings.warn(f"phase {phase} cannot be recorded as a CUDA graph, it stays eager: {error}",
                           stacklevel=2)
