@@ -53,8 +53,16 @@ def run(command: list[str], env: dict[str, str], timeout: float | None = None) -
         return f"timed out after {timeout:.0f} s"
     if completed.returncode != 0:
         lines = completed.stderr.strip().splitlines()
-        return f"failed: {lines[-1] if lines else completed.returncode}"
+        return f"failed: {' / '.join(lines[-3:]) if lines else completed.returncode}"
     return None
+
+
+def graphs_note(summary: dict) -> str:
+    """How many phase graphs the run recorded, and which phases stayed eager."""
+    if "cuda_graphs_recorded" not in summary:
+        return "-"
+    eager = summary.get("phases_left_eager") or []
+    return f"{summary['cuda_graphs_recorded']}" + (f", eager: {', '.join(eager)}" if eager else "")
 
 
 def main() -> None:
@@ -85,8 +93,9 @@ def main() -> None:
         f"{device}, torch {torch.__version__}, {datetime.date.today()}, {args.experiment} profile "
         f"{args.profile}, {args.count} images at {args.resolution}px, {args.epochs} epochs"
     )
-    print("| batch | variant | images/s after epoch 1 | images/s whole run | peak GPU GiB | wall s |")
-    print("|---|---|---|---|---|---|")
+    print("| batch | variant | images/s after epoch 1 | images/s whole run | peak GPU GiB | wall s "
+          "| CUDA graphs |")
+    print("|---|---|---|---|---|---|---|")
     summaries = {}
     for batch_size in args.batch_sizes:
         write_params(params, args.profile, args.count, batch_size, args.epochs, args.resolution)
@@ -110,7 +119,7 @@ def main() -> None:
             ]
             failure = run(command, env, args.timeout)
             if failure:
-                print(f"| {batch_size} | {name} | {failure} | | | |", flush=True)
+                print(f"| {batch_size} | {name} | {failure} | | | | |", flush=True)
                 continue
             summary = json.loads((out / "metrics" / "summary.json").read_text())
             summaries[f"{batch_size}/{name}"] = summary
@@ -118,7 +127,7 @@ def main() -> None:
             print(
                 f"| {batch_size} | {name} | {summary['images_per_second_after_first_epoch']:.0f} | "
                 f"{summary['images_per_second']:.0f} | {'-' if memory is None else f'{memory:.2f}'} | "
-                f"{summary['seconds']:.1f} |",
+                f"{summary['seconds']:.1f} | {graphs_note(summary)} |",
                 flush=True,
             )
     for batch_size in args.batch_sizes:

@@ -96,7 +96,8 @@ def measure(args: argparse.Namespace, speed: str) -> dict[str, Any]:
     binds = [f"TrainOptions.speed = '{speed}'", *args.bind]
     rig = build_rig(args.experiment, args.profile, args.batch_size, args.resolution, binds)
     rig.window(args.warmup)
-    result: dict[str, Any] = {"images_per_second": throughput(rig, args.steps)}
+    result: dict[str, Any] = {"images_per_second": throughput(rig, args.steps),
+                              **rig.trainer.stepper.runner.describe()}
     label_parts(rig)
     result["parts"] = breakdown(rig, args.steps)
     if rig.trainer.experiment.loss.gradient_penalty is not None:

@@ -36,6 +36,7 @@ class PhaseGraphs:
         self.graphs: dict[Key, tuple[torch.cuda.CUDAGraph, dict[str, float]]] = {}
         self.warm: set[str] = set()
         self.eager_only: set[str] = set()
+        self.recorded = 0
         self.real: torch.Tensor | None = None
         self.learning_rates = {
             (name, index): torch.zeros((), device=device)
@@ -113,6 +114,7 @@ class PhaseGraphs:
         torch.cuda.current_stream(self.device).wait_stream(self.stream)
         floats = {name: float(value) for name, value in values.items() if not isinstance(value, torch.Tensor)}
         self.graphs[key] = (graph, floats)
+        self.recorded += 1
 
     @contextlib.contextmanager
     def _capturable(self) -> Any:

@@ -193,7 +193,7 @@ class Trainer:
                                    "epochs": self.step // self.steps_per_epoch,
                                    "rollbacks": self.guard.state.rollbacks,
                                    "watchdog_events": len(self.guard.state.events),
-                                   **self.throughput.summary()}
+                                   **self.throughput.summary(), **self.stepper.runner.describe()}
         if self.device.type == "cuda":
             summary["peak_memory_gib"] = torch.cuda.max_memory_allocated(self.device) / 2**30
         return summary

@@ -80,6 +80,10 @@ class PhaseRunner:
     def invalidate(self) -> None:
         """Weights or optimizer state were replaced (resume, rollback): forget anything recorded."""
 
+    def describe(self) -> dict[str, object]:
+        """For the run's summary: how the phases ran."""
+        return {"speed": self.options.speed}
+
 
 class EagerPhases(PhaseRunner):
     """The reference: every phase's values on the host after the phase (one copy per phase)."""
@@ -121,6 +125,12 @@ class FastPhases(PhaseRunner):
     def invalidate(self) -> None:
         if self.graphs is not None:
             self.graphs.clear()
+
+    def describe(self) -> dict[str, object]:
+        if self.graphs is None:
+            return super().describe()
+        return {**super().describe(), "cuda_graphs_recorded": self.graphs.recorded,
+                "phases_left_eager": sorted(self.graphs.eager_only)}
 
 
 def make_phases(experiment: Experiment, options: TrainOptions, context: distributed.Distributed,
