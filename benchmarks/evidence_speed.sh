@@ -16,7 +16,7 @@ date -u | tee -a "$out/machine.txt"
 $python benchmarks/profile_step.py --profile full --resolution "$res" --batch-size "$batch" \
   --json "$out/profile.json" 2>&1 | grep -v "^USDT\|^STAGE:" | tee "$out/profile.md"
 $python benchmarks/bench_train.py --profile full --resolution "$res" --count "$count" --epochs 3 \
-  --batch-sizes "$batch" --variants eager fast fast+bf16+channels_last --json "$out/train.json" \
+  --batch-sizes "$batch" --variants eager fast fast+bf16+channels_last \
   2>&1 | tee "$out/train.md"
 $python benchmarks/bench_train.py --profile full --resolution "$res" --count "$count" --epochs 3 \
   --batch-sizes 128 256 --variants fast 2>&1 | tee -a "$out/train.md"
