@@ -27,11 +27,14 @@ from typing import Any
 
 import torch
 from rig import Rig, build_rig
+from torch.autograd import DeviceType
 from torch.profiler import ProfilerActivity, profile, record_function
 
 # Host syncs on a GPU: each waits for the queue to drain (on a CPU the scalar reads are plain reads).
-SYNC_EVENTS = ("cudaStreamSynchronize", "cudaDeviceSynchronize", "cudaMemcpyAsync",
-               "aten::_local_scalar_dense")
+SYNC_EVENTS = ("cudaStreamSynchronize", "cudaDeviceSynchronize", "aten::_local_scalar_dense")
+# Copies; one from pageable host memory to the GPU also waits for the queue.
+COPY_EVENTS = ("cudaMemcpyAsync",)
+TOP_KERNELS = 15
 PARTS = ("step", "data", "phase D", "phase Dreg", "phase critic", "phase G", "NCA forward",
          "gradient penalty (forward + input gradient)", "EMA", "watchdog check", "host read of step values")
 
@@ -77,19 +80,31 @@ def throughput(rig: Rig, steps: int) -> float:
     return steps * rig.batch_size / (time.perf_counter() - start)
 
 
-def breakdown(rig: Rig, steps: int) -> dict[str, dict[str, float]]:
+def breakdown(rig: Rig, steps: int) -> tuple[dict[str, dict[str, float]], list[dict[str, Any]]]:
+    """Per part: calls, host time inside its range and GPU time of the kernels it launched, per step;
+    and the kernels with the most GPU time."""
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if rig.device.type == "cuda" else [])
     with profile(activities=activities) as prof:
         rig.window(steps)
         rig.sync()
     totals: dict[str, dict[str, float]] = defaultdict(lambda: {"calls": 0, "cpu_ms": 0.0, "gpu_ms": 0.0})
     for event in prof.events():
-        if event.name in PARTS or event.name in SYNC_EVENTS:
-            part = totals["host syncs" if event.name in SYNC_EVENTS else event.name]
+        if event.device_type != DeviceType.CPU:  # the GPU-side copies of the labelled ranges
+            continue
+        name = ("host syncs" if event.name in SYNC_EVENTS else
+                "host↔device copies" if event.name in COPY_EVENTS else event.name)
+        if name in PARTS or event.name in SYNC_EVENTS + COPY_EVENTS:
+            part = totals[name]
             part["calls"] += 1
             part["cpu_ms"] += event.cpu_time_total / 1e3
-            part["gpu_ms"] += event.device_time_total / 1e3 if event.name in PARTS else 0.0
-    return {name: {key: value / steps for key, value in part.items()} for name, part in totals.items()}
+            part["gpu_ms"] += event.device_time_total / 1e3 if name in PARTS else 0.0
+    per_step = {name: {key: value / steps for key, value in part.items()} for name, part in totals.items()}
+    kernels = [{"kernel": average.key[:90], "calls": average.count / steps,
+                "gpu_ms": getattr(average, "self_device_time_total", 0.0) / 1e3 / steps}
+               for average in prof.key_averages()
+               if average.device_type != DeviceType.CPU or getattr(average, "self_device_time_total", 0) > 0]
+    kernels = [k for k in kernels if k["gpu_ms"] > 0]
+    return per_step, sorted(kernels, key=lambda k: -k["gpu_ms"])[:TOP_KERNELS]
 
 
 def measure(args: argparse.Namespace, speed: str) -> dict[str, Any]:
@@ -99,7 +114,7 @@ def measure(args: argparse.Namespace, speed: str) -> dict[str, Any]:
     result: dict[str, Any] = {"images_per_second": throughput(rig, args.steps),
                               **rig.trainer.stepper.runner.describe()}
     label_parts(rig)
-    result["parts"] = breakdown(rig, args.steps)
+    result["parts"], result["top_kernels"] = breakdown(rig, args.steps)
     if rig.trainer.experiment.loss.gradient_penalty is not None:
         plain = build_rig(args.experiment, args.profile, args.batch_size, args.resolution,
                           [*binds, "GANLoss.gradient_penalty = None"])
@@ -113,7 +128,7 @@ def table(results: dict[str, dict[str, Any]], batch_size: int) -> list[str]:
     header = " | ".join(f"{s} calls | {s} CPU ms | {s} GPU ms" for s in speeds)
     lines = [f"| part (per D step) | {header} |",
              "|---|" + "---|---|---|" * len(speeds)]
-    for part in (*PARTS, "host syncs"):
+    for part in (*PARTS, "host syncs", "host↔device copies"):
         cells = []
         for speed in speeds:
             row = results[speed]["parts"].get(part)
@@ -130,8 +145,10 @@ def table(results: dict[str, dict[str, Any]], batch_size: int) -> list[str]:
             line += (f"; without gradient penalty {result['images_per_second_without_gradient_penalty']:.0f}"
                      f" img/s, so the penalty costs {(batch_ms - plain_ms) * batch_size:.2f} ms"
                      " per step")
-        lines.append("")
-        lines.append(line)
+        lines += ["", line, "", f"{speed}: kernels with the most GPU time per step", "",
+                  "| kernel | calls | GPU ms |", "|---|---|---|"]
+        lines += [f"| `{k['kernel']}` | {k['calls']:.1f} | {k['gpu_ms']:.3f} |"
+                  for k in result["top_kernels"]]
     return lines
 
 
