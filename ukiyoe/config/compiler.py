@@ -58,12 +58,7 @@ def compile_experiment(
     statements, files = read_tree(experiment, base, modules, skipped)
     _check_fixes_were_included(skipped, experiment, base, modules)
     if loaded is not None and loaded.profile is not None:
-        profile = root / "profiles" / f"{loaded.profile}.gin"
-        if not profile.is_file():
-            names = sorted(p.stem for p in (root / "profiles").glob("*.gin"))
-            raise ConfigError(f"{loaded.shown}:{loaded.profile_line}: profile '{loaded.profile}' not found "
-                              f"({display_path(profile, base)}){suggestion(loaded.profile, names)}")
-        profile_statements, profile_files = read_tree(profile, base, modules)
+        profile_statements, profile_files = _read_profile(loaded, root, base, modules)
         statements, files = statements + profile_statements, files + profile_files
     bind_statements = [_parse_bind(text) for text in binds]
     import_modules(modules)
@@ -92,14 +87,19 @@ def compile_experiment(
         "unused_params": unused,
     }
     operative = _operative_text(bindings)
-    compiled = CompiledConfig(
-        directory=None,
-        operative_gin=operative,
-        flat={b.key: to_json(b.value) for b in bindings},
-        provenance=provenance,
-        sha256=config_hash(operative),
-    )
+    flat = {b.key: to_json(b.value) for b in bindings}
+    compiled = CompiledConfig(None, operative, flat, provenance, config_hash(operative))
     return compiled.write(Path(out)) if out is not None else compiled
+
+
+def _read_profile(loaded: Params, root: Path, base: Path, modules: Sequence[str]) -> tuple[list, list]:
+    """The statements and files of ``experiments/profiles/<profile>.gin`` that params.yaml selects."""
+    profile = root / "profiles" / f"{loaded.profile}.gin"
+    if not profile.is_file():
+        names = sorted(p.stem for p in (root / "profiles").glob("*.gin"))
+        raise ConfigError(f"{loaded.shown}:{loaded.profile_line}: profile '{loaded.profile}' not found "
+                          f"({display_path(profile, base)}){suggestion(loaded.profile, names)}")
+    return read_tree(profile, base, modules)
 
 
 def _fixes_to_skip(names: Sequence[str], root: Path, base: Path) -> set[Path]:

@@ -135,7 +135,7 @@ def clear_previous_run(request: TrainRequest) -> None:
         (request.metrics / name).unlink(missing_ok=True)
 
 
-def train(request: TrainRequest) -> dict[str, Any]:
+def run(request: TrainRequest) -> dict[str, Any]:
     """Run (or resume) one training run; returns the final summary. Raises StopRequested on a signal."""
     from ukiyoe.config import activate, to_sacred_config
     from ukiyoe.train.watchdog import CollapseWatchdog
