@@ -54,7 +54,7 @@ def build_rig(experiment: str, profile: str, batch_size: int, resolution: int, b
     from ukiyoe.train.batches import RealBatches
     from ukiyoe.train.loop import Paths, Trainer
     from ukiyoe.train.options import TrainOptions
-    from ukiyoe.train.session import build_experiment, configure_determinism, select_device
+    from ukiyoe.train.stage import build_experiment, configure_determinism, select_device
     from ukiyoe.train.tracking import Tracker
     from ukiyoe.train.watchdog import CollapseWatchdog
 

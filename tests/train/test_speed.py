@@ -22,7 +22,7 @@ from ukiyoe.gan.checkpoint import list_checkpoints, load_checkpoint
 from ukiyoe.train import distributed, loop
 from ukiyoe.train.options import TrainOptions
 from ukiyoe.train.phases import make_phases
-from ukiyoe.train.session import build_experiment
+from ukiyoe.train.stage import build_experiment
 from ukiyoe.train.steps import Stepper
 
 STEPS = 12
@@ -77,3 +77,19 @@ def test_unknown_speeds_are_refused(speed: str) -> None:
         TrainOptions(speed=speed)
     with pytest.raises(ConfigError, match="TrainOptions.compile"):
         TrainOptions(speed="fast", compile=True)
+
+
+def test_resident_batches_equal_host_batches_and_keep_the_epoch_order_on_the_device() -> None:
+    import numpy as np
+
+    from ukiyoe.train.batches import RealBatches
+
+    images = np.random.default_rng(0).integers(0, 256, (40, 8, 8, 3), dtype=np.uint8)
+    host, resident = (RealBatches(images, 8, 3, distributed.Distributed(), torch.device("cpu"), resident=flag)
+                      for flag in (False, True))
+    for epoch, position in [(1, 0), (1, 4), (2, 2), (1, 3)]:
+        assert torch.equal(host.batch(epoch, position), resident.batch(epoch, position))
+        for sampler in (host.sampler, resident.sampler):
+            assert (sampler.epoch, sampler.position) == (epoch, (position + 1) * 8)
+    assert resident._order is not None and isinstance(resident._order[2], torch.Tensor)
+    assert torch.equal(host.fixed(5), resident.fixed(5))
