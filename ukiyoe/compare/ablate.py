@@ -15,7 +15,9 @@ Effects: ``collapse_effect`` = score without the fix - score with all fixes (> 0
 from __future__ import annotations
 
 import json
+import math
 import re
+import subprocess
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -32,6 +34,11 @@ REFERENCE_FIX = "none"
 NAME_PATTERN = re.compile(r"^ablate-(?P<round>\d{14})-(?P<fix>.+)$")
 FIX_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 PENDING_STATES = ("queued", "running")
+# Without a GPU the runs share the CPU cores: two at a time. On a GPU, as many as its free memory holds;
+# a fixed.gin full-profile run at 64 px, batch 32 peaked at 3.9 GiB (benchmarks/RESULTS.md), plus its
+# CUDA context.
+CPU_JOBS = 2
+GPU_GIB_PER_RUN = 4.5
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,35 @@ def experiment_name(round_tag: str, fix: str) -> str:
 
 def new_round_tag() -> str:
     return datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+
+
+def parse_free_mib(text: str) -> float | None:
+    """GPU 0's free MiB from ``nvidia-smi --query-gpu=memory.free --format=csv,noheader,nounits``."""
+    first = text.strip().splitlines()[0].strip() if text.strip() else ""
+    try:
+        value = float(first)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and value >= 0 else None
+
+
+def free_gpu_gib() -> float | None:
+    """Free memory of GPU 0 (where every run trains) in GiB; None without a usable nvidia-smi."""
+    command = ["nvidia-smi", "--query-gpu=memory.free", "--format=csv,noheader,nounits"]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    mib = parse_free_mib(done.stdout) if done.returncode == 0 else None
+    return None if mib is None else mib / 1024
+
+
+def default_jobs(runs: int, gib_per_run: float = GPU_GIB_PER_RUN, free_gib: float | None = None) -> int:
+    """Parallel runs: as many as the GPU's free memory holds (at most ``runs``); ``CPU_JOBS`` without one."""
+    free_gib = free_gpu_gib() if free_gib is None else free_gib
+    if free_gib is None:
+        return max(1, min(runs, CPU_JOBS))
+    return max(1, min(runs, int(free_gib // gib_per_run)))
 
 
 def queue_ablation(repo: Path, fixes: Sequence[str], param: str = ABLATE_PARAM,
