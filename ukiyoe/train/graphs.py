@@ -38,6 +38,7 @@ class PhaseGraphs:
         self.eager_only: set[str] = set()
         self.recorded = 0
         self.real: torch.Tensor | None = None
+        self.source: torch.Tensor | None = None  # the batch last copied into ``real`` (one copy per step)
         self.learning_rates = {
             (name, index): torch.zeros((), device=device)
             for name, optimizer in runner.c.optimizers.items()
@@ -55,9 +56,11 @@ class PhaseGraphs:
         steps = nca.sample_steps(loss.growth.nca_step_scale(epoch)) if drawn else None
         key: Key = (phase, steps, loss.epoch_constants(phase, epoch))
         if self.real is None or self.real.shape != real.shape:
-            self.real = torch.empty_like(real)
+            self.real, self.source = torch.empty_like(real), None
             self.clear()
-        self.real.copy_(real)
+        if real is not self.source:
+            self.real.copy_(real)
+            self.source = real
         self._load_learning_rates()
         fixed = nca.steps_drawn(steps) if steps is not None else contextlib.nullcontext()
         with fixed:
