@@ -49,11 +49,12 @@ def prepare_in_subprocess(
     workdir: Path, params: dict, timeout: float
 ) -> tuple[subprocess.CompletedProcess, dict]:
     """``ukiyoe prepare`` in a fresh interpreter (so a hang is a timeout, not a stuck suite); returns the
-    process and its own figures: wall seconds and peak resident megabytes (itself and its children)."""
+    process and its own figures: wall seconds and peak resident megabytes (run with ``workers: 1``, so
+    everything is read in that one process)."""
     (workdir / "params.yaml").write_text(yaml.safe_dump(params))
     script = textwrap.dedent(
         f"""
-        import json, resource, sys, time
+        import json, re, sys, time
         from ukiyoe.cli import main
         started = time.perf_counter()
         try:
@@ -61,9 +62,11 @@ def prepare_in_subprocess(
                          {str(workdir / "prepared")!r}])
         except SystemExit as exit:
             code = exit.code
-        peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
-        print(json.dumps({{"code": code, "seconds": time.perf_counter() - started, "megabytes": peak / 1024}}),
-              file=sys.stderr)
+        seconds = time.perf_counter() - started
+        # VmHWM: this interpreter's peak since exec (ru_maxrss would carry over the forking parent's)
+        status = open("/proc/self/status").read()
+        peak = int(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1))
+        print(json.dumps({{"code": code, "seconds": seconds, "megabytes": peak / 1024}}), file=sys.stderr)
         """
     )
     env = {**os.environ, "PYTHONPATH": str(REPO)}

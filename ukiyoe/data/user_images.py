@@ -37,11 +37,12 @@ class Collected:
     inputs: list[dict] = field(default_factory=list)
     rejected: list[dict] = field(default_factory=list)
     seen: dict[str, str] = field(default_factory=dict)  # sha256 -> first path with that content
+    keep_duplicates: bool = False  # generated samples may repeat (that is collapse); training data may not
 
     def add(self, name: str, outcome: Decoded) -> None:
         if outcome.reason is not None:
             self.rejected.append({"path": name, "reason": outcome.reason})
-        elif outcome.sha256 in self.seen:
+        elif outcome.sha256 in self.seen and not self.keep_duplicates:
             self.rejected.append({"path": name, "reason": f"duplicate of {self.seen[outcome.sha256]}"})
         else:
             self.seen[outcome.sha256] = name
@@ -100,7 +101,7 @@ def batches(items: Iterator[Item], count: int, max_bytes: int) -> Iterator[list[
 
 
 def _decode_batches(
-    items: Iterator[Item], total: int | None, settings: DecodeSettings, workers: int, label: str
+    items: Iterator[Item], total: int | None, settings: DecodeSettings, workers: int, collected: Collected
 ) -> Collected:
     """Decode everything, then fold the outcomes in name order (stable: equal names keep their order), so
     the result never depends on the order an archive stores its members in or on the workers."""
@@ -110,7 +111,7 @@ def _decode_batches(
     if workers > 1 and (total is None or total >= MIN_FOR_POOL):
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(START_METHOD))
     try:
-        with tqdm(total=total, desc=label, unit="img", leave=False, disable=None) as progress:
+        with tqdm(total=total, desc="decode", unit="img", leave=False, disable=None) as progress:
             for batch in batches(items, BATCH, BATCH_BYTES):
                 sources = [source for _, source, reason in batch if reason is None]
                 decoded = iter(pool.map(decode, sources, chunksize=8) if pool else map(decode, sources))
@@ -122,17 +123,20 @@ def _decode_batches(
     finally:
         if pool is not None:
             pool.shutdown()
-    collected = Collected()
     for name, outcome in sorted(outcomes, key=lambda pair: pair[0]):
         collected.add(name, outcome)
     return collected
 
 
-def collect_folder(root: Path, settings: DecodeSettings, workers: int) -> Collected:
+def collect_folder(
+    root: Path, settings: DecodeSettings, workers: int, keep_duplicates: bool = False
+) -> Collected:
     if not root.is_dir():
         raise DataError(f"data.path: folder {root} not found")
     files = folder_files(root)
-    return _decode_batches(iter(files), len(files), settings, workers, "decode")
+    return _decode_batches(
+        iter(files), len(files), settings, workers, Collected(keep_duplicates=keep_duplicates)
+    )
 
 
 def collect_archive(path: Path, settings: DecodeSettings, workers: int, max_bytes: int) -> Collected:
@@ -146,13 +150,14 @@ def collect_archive(path: Path, settings: DecodeSettings, workers: int, max_byte
         (f"{path.name}:{name}", data, reason)
         for name, data, reason in archive_members(path, max_bytes, settings.max_file_bytes)
     )
-    return _decode_batches(members, None, settings, workers, "decode")
+    return _decode_batches(members, None, settings, workers, Collected())
 
 
-def require_images(collected: Collected, where: Path) -> None:
+def require_images(collected: Collected, where: Path, setting: str = "data.path") -> None:
+    """One line when nothing was usable: the count and the first reason say why."""
     if not collected.images:
         first = collected.rejected[0] if collected.rejected else None
         detail = f"; first: {first['path']}: {first['reason']}" if first else ""
         raise DataError(
-            f"data.path: no usable images in {where} ({len(collected.rejected)} rejected{detail})"
+            f"{setting}: no usable images in {where} ({len(collected.rejected)} rejected{detail})"
         )

@@ -61,13 +61,13 @@ def real_subset(images: np.ndarray, count: int, seed: int) -> np.ndarray:
 
 
 def draw_samples(
-    request: DiagnoseRequest, count: int, seed: int, batch_size: int, device: str
+    request: DiagnoseRequest, count: int, seed: int, batch_size: int, device: str, resolution: int
 ) -> tuple[Any, dict]:
     """Samples from the checkpoint's EMA generator, or the ``--samples`` image set (first ``count``)."""
     if request.samples is not None:
         from ukiyoe.diagnose.images import load_image_set
 
-        images = load_image_set(request.samples)
+        images = load_image_set(request.samples, resolution)
         return (images[:count] if request.num_samples is not None else images), {}
     from ukiyoe.train import load_generator
 
@@ -90,7 +90,9 @@ def run_diagnose(request: DiagnoseRequest) -> dict[str, Any]:
     device = resolve_device(request.device)
     prepared = load_prepared(request.data)
     classifier = load_mode_classifier(request.data)
-    samples, meta = draw_samples(request, options.num_samples, options.seed, options.batch_size, device)
+    samples, meta = draw_samples(
+        request, options.num_samples, options.seed, options.batch_size, device, prepared.images.shape[1]
+    )
     # PRDC coverage depends on the ratio of generated to real samples: measure against equally many.
     real = real_subset(prepared.images, min(options.num_real, len(samples)), options.seed)
     diagnosis = diagnose_samples(
