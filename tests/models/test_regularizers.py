@@ -7,8 +7,8 @@ import torch
 from torch import nn
 
 from ukiyoe.errors import ConfigError
-from ukiyoe.loss import discriminator_loss
-from ukiyoe.regularizers import GradientPenalty, InstanceNoise, LabelSmoothing, R1Penalty
+from ukiyoe.gan.loss import discriminator_loss
+from ukiyoe.gan.regularizers import GradientPenalty, InstanceNoise, LabelSmoothing, R1Penalty
 
 
 def _critic() -> nn.Module:

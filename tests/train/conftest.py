@@ -24,9 +24,9 @@ TINY_GIN = """
 include 'components/training.gin'
 MappingNetwork.z_dim = 8
 MappingNetwork.w_dim = 8
-Generator.resolution = 8
-Generator.channels = 16
-Generator.min_channels = 8
+SynthesisNetwork.resolution = 8
+SynthesisNetwork.channels = 16
+SynthesisNetwork.min_channels = 8
 NCARefiner.hidden_channels = 4
 NCARefiner.update_channels = 8
 NCARefiner.conditioning_hidden = 8

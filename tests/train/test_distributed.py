@@ -6,7 +6,7 @@ import json
 import signal
 
 from ukiyoe.cli import main
-from ukiyoe.train.checkpoint import list_checkpoints, load_newest_valid
+from ukiyoe.gan.checkpoint import list_checkpoints, load_newest_valid
 from ukiyoe.train.faults import KILL_AT_STEP
 
 TORCHRUN = ("-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "ukiyoe")

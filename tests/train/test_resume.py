@@ -11,7 +11,7 @@ import time
 import torch
 
 from ukiyoe.cli import main
-from ukiyoe.train.checkpoint import list_checkpoints, load_newest_valid, verify_checkpoint
+from ukiyoe.gan.checkpoint import list_checkpoints, load_newest_valid, verify_checkpoint
 from ukiyoe.train.faults import KILL_AT_STEP
 
 DETERMINISTIC = ("--bind", "TrainOptions.deterministic = True")

@@ -7,7 +7,7 @@ import json
 import torch
 
 from ukiyoe.cli import main
-from ukiyoe.train.checkpoint import list_checkpoints, load_checkpoint
+from ukiyoe.gan.checkpoint import list_checkpoints, load_checkpoint
 from ukiyoe.train.faults import NAN_AT_STEP
 
 

@@ -38,18 +38,14 @@ def compile_experiment(
     out: Path | str | None = None,
     *,
     without: Sequence[str] = (),
-    modules: Sequence[str] | None = None,
+    modules: Sequence[str],
 ) -> CompiledConfig:
     """Compile ``experiment`` (see module docstring); write it to ``out`` when given.
 
     ``without`` names fixes (``experiments/fixes/<name>.gin``) whose includes are left out, for ablations;
     ``none`` leaves nothing out. ``modules`` are the configurable modules imported and allowed in gin
-    ``import`` lines; the default is ``ukiyoe.configurables.CONFIGURABLE_MODULES``.
+    ``import`` lines; the caller names them (the CLI passes ``ukiyoe.configurables.CONFIGURABLE_MODULES``).
     """
-    if modules is None:
-        from ukiyoe.configurables import CONFIGURABLE_MODULES
-
-        modules = CONFIGURABLE_MODULES
     experiment = Path(experiment)
     root = experiment_root(experiment)
     base = root.parent if root.name == "experiments" else Path.cwd()

@@ -69,7 +69,7 @@ def draw_samples(
 
         images = load_image_set(request.samples, resolution)
         return (images[:count] if request.num_samples is not None else images), {}
-    from ukiyoe.train import load_generator
+    from ukiyoe.gan.export import load_generator
 
     generator = load_generator(request.checkpoint, device)
     samples = generator.sample(count, seed, batch_size)

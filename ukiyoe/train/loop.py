@@ -18,10 +18,11 @@ import torch
 from tqdm import tqdm
 
 from ukiyoe.errors import TrainingError
-from ukiyoe.models import Networks, update_ema
+from ukiyoe.gan.assemble import Experiment
+from ukiyoe.gan.checkpoint import load_newest_valid, save_checkpoint
+from ukiyoe.gan.networks import update_ema
 from ukiyoe.train import distributed, state
 from ukiyoe.train.batches import RealBatches
-from ukiyoe.train.checkpoint import load_newest_valid, save_checkpoint
 from ukiyoe.train.faults import FaultInjector
 from ukiyoe.train.monitor import EpochAverager, gradient_norm, save_grid, value_range, write_history
 from ukiyoe.train.options import TrainOptions
@@ -36,21 +37,9 @@ PHASE_OPTIMIZERS = {
     "critic": ("critic",),
     "G": ("generator", "nca"),
 }
-SCALED_BY_WATCHDOG = ("generator", "nca")
+SCALED_BY_WATCHDOG = ("generator",)  # the halve_gen_lr remedy: G only, the NCA keeps its rate
 FIXED_Z_SEED_OFFSET = 7919
 PROGRESS_KEYS = {"d_loss": "D", "g_loss": "G", "critic_loss": "C", "watchdog/diversity": "div"}
-
-
-@dataclass
-class Components:
-    """Everything built from the compiled config that the loop trains."""
-
-    networks: Networks
-    ema: torch.nn.Module
-    loss: Any
-    optimizers: dict[str, torch.optim.Optimizer]
-    n_critic: Any
-    learning_rates: Any
 
 
 @dataclass(frozen=True)
@@ -66,7 +55,7 @@ class Paths:
 class Trainer:
     def __init__(
         self,
-        components: Components,
+        components: Experiment,
         options: TrainOptions,
         watchdog: CollapseWatchdog,
         batches: RealBatches,
@@ -107,7 +96,7 @@ class Trainer:
         return contextlib.nullcontext()
 
     def _set_learning_rates(self, epoch: int) -> None:
-        self.c.learning_rates.apply(self.c.optimizers, epoch)
+        self.c.schedules.learning_rates.apply(self.c.optimizers, epoch)
         for name in SCALED_BY_WATCHDOG:
             if name in self.c.optimizers:
                 for group in self.c.optimizers[name].param_groups:
@@ -141,7 +130,7 @@ class Trainer:
         if self.c.networks.critic is not None:
             values.update(self._phase("critic", real, epoch))
         self.d_since_g += 1
-        if self.d_since_g >= self.c.n_critic(epoch) + self.watch_state.n_critic_bonus:
+        if self.d_since_g >= self.c.schedules.n_critic(epoch) + self.watch_state.n_critic_bonus:
             values.update(self._phase("G", real, epoch))
             update_ema(self.c.ema, self.c.networks.generator, self.options.ema_beta)
             self.d_since_g = 0
@@ -193,7 +182,7 @@ class Trainer:
         epoch = self.epoch_of(self.step)
         applied = {
             "lr/generator": self.c.optimizers["generator"].param_groups[0]["lr"],
-            "n_critic": self.c.n_critic(epoch) + self.watch_state.n_critic_bonus,
+            "n_critic": self.c.schedules.n_critic(epoch) + self.watch_state.n_critic_bonus,
         }
         self.tracker.log_scalars({**indicators.as_dict(), **extras, **applied}, self.step)
         self.averager.add({**indicators.as_dict(), **extras})

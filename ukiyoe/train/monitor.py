@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ukiyoe.train.atomic import atomic_write, atomic_write_json, atomic_write_text
+from ukiyoe.files import atomic_write, atomic_write_json, atomic_write_text
 
 LEADING_COLUMNS = ("epoch", "step")
 

@@ -15,10 +15,11 @@ from typing import Any
 
 import torch
 
+from ukiyoe.configurables import CONFIGURABLE_MODULES
 from ukiyoe.errors import CheckpointError, ConfigError, DataError
+from ukiyoe.gan.checkpoint import load_newest_valid, remove_checkpoints
 from ukiyoe.train import distributed
-from ukiyoe.train.checkpoint import load_newest_valid, remove_checkpoints
-from ukiyoe.train.loop import Components, Paths, Trainer
+from ukiyoe.train.loop import Paths, Trainer
 from ukiyoe.train.monitor import write_summary
 from ukiyoe.train.options import TrainOptions
 from ukiyoe.train.rng import seed_everything
@@ -50,7 +51,8 @@ def load_config(request: TrainRequest) -> Any:
             raise ConfigError(f"--bind/--without-fix: {request.config} is already compiled; "
                               "pass the experiment's gin file")
         return load_compiled(request.config)
-    return compile_experiment(request.config, request.params, request.binds, without=request.without_fixes)
+    return compile_experiment(request.config, request.params, request.binds, without=request.without_fixes,
+                              modules=CONFIGURABLE_MODULES)
 
 
 def select_device(option: str, context: distributed.Distributed) -> torch.device:
@@ -78,28 +80,26 @@ def configure_determinism(options: TrainOptions, device: torch.device) -> None:
         torch.backends.cudnn.allow_tf32 = True
 
 
-def build_components(
-    options: TrainOptions, device: torch.device, context: distributed.Distributed
-) -> Components:
-    from ukiyoe.loss import GANLoss
-    from ukiyoe.models import build_networks, make_ema
-    from ukiyoe.optim import build_optimizers
-    from ukiyoe.schedules import LearningRates, NCriticSchedule
+def build_experiment(options: TrainOptions, device: torch.device, context: distributed.Distributed) -> Any:
+    """The GAN from the active config, on ``device``, identical on every rank."""
+    from ukiyoe.gan.assemble import assemble
+    from ukiyoe.gan.networks import Networks
+
+    def place(networks: Networks) -> None:
+        networks.to(device)
+        if options.channels_last:
+            for module in networks.modules().values():
+                module.to(memory_format=torch.channels_last)
+        distributed.broadcast_modules(context, list(networks.modules().values()))
 
     seed_everything(options.seed)
-    networks = build_networks().to(device)
-    if options.channels_last:
-        for module in networks.modules().values():
-            module.to(memory_format=torch.channels_last)
-    distributed.broadcast_modules(context, list(networks.modules().values()))
-    ema = make_ema(networks.generator)
+    experiment = assemble(place, fused=options.fused_optimizers and device.type == "cuda")
     if options.compile:
         # The generator's mapping and synthesis only: D and the critic are differentiated twice by the
         # gradient penalties (compiled autograd has no double backward), and the NCA's step count varies.
-        networks.generator.mapping.compile()
-        networks.generator.synthesis.compile()
-    optimizers = build_optimizers(networks, fused=options.fused_optimizers and device.type == "cuda")
-    return Components(networks, ema, GANLoss(networks), optimizers, NCriticSchedule(), LearningRates())
+        experiment.networks.generator.mapping.compile()
+        experiment.networks.generator.synthesis.compile()
+    return experiment
 
 
 def load_images(data: Path) -> tuple[Any, str | None]:
@@ -151,7 +151,7 @@ def train(request: TrainRequest) -> dict[str, Any]:
     context = distributed.from_environment()
     compiled = load_config(request)
     images, dataset_sha256 = load_images(request.data)
-    activate(compiled)
+    activate(compiled, CONFIGURABLE_MODULES)
     options, watchdog = TrainOptions(), CollapseWatchdog()
     device = select_device(options.device, context)
     if device.type == "cuda":
@@ -159,7 +159,7 @@ def train(request: TrainRequest) -> dict[str, Any]:
     distributed.initialise(context, device)
     try:
         configure_determinism(options, device)
-        components = build_components(options, device, context)
+        components = build_experiment(options, device, context)
         seed_everything(options.seed + context.rank)
         from ukiyoe.train.batches import RealBatches
 
