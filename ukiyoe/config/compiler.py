@@ -15,7 +15,7 @@ from pathlib import Path
 from gin.config_parser import BindingStatement
 
 from ukiyoe.config.compiled import CompiledConfig, config_hash
-from ukiyoe.config.gin_files import Located, display_path, parse_text, read_tree
+from ukiyoe.config.gin_files import Located, Tree, display_path, parse_text, read_gin_text, read_tree
 from ukiyoe.config.literals import to_gin_literal, to_json
 from ukiyoe.config.params import Params, load_params
 from ukiyoe.config.registry import import_modules, suggestion
@@ -55,15 +55,16 @@ def compile_experiment(
 
     loaded = load_params(Path(params), display_path(Path(params), base)) if params is not None else None
     skipped = _fixes_to_skip(without, root, base)
-    statements, files = read_tree(experiment, base, modules, skipped)
-    _check_fixes_were_included(skipped, experiment, base, modules)
+    tree = Tree(root, base, modules)
+    statements, files = read_tree(experiment, Tree(root, base, modules, frozenset(skipped)))
+    _check_fixes_were_included(skipped, experiment, tree)
     if loaded is not None and loaded.profile is not None:
         profile = root / "profiles" / f"{loaded.profile}.gin"
         if not profile.is_file():
             names = sorted(p.stem for p in (root / "profiles").glob("*.gin"))
             raise ConfigError(f"{loaded.shown}:{loaded.profile_line}: profile '{loaded.profile}' not found "
                               f"({display_path(profile, base)}){suggestion(loaded.profile, names)}")
-        profile_statements, profile_files = read_tree(profile, base, modules)
+        profile_statements, profile_files = read_tree(profile, tree)
         statements, files = statements + profile_statements, files + profile_files
     bind_statements = [_parse_bind(text) for text in binds]
     import_modules(modules)
@@ -118,21 +119,19 @@ def _fixes_to_skip(names: Sequence[str], root: Path, base: Path) -> set[Path]:
     return paths
 
 
-def _check_fixes_were_included(
-    skipped: set[Path], experiment: Path, base: Path, modules: Sequence[str]
-) -> None:
+def _check_fixes_were_included(skipped: set[Path], experiment: Path, tree: Tree) -> None:
     """A fix named for removal that the experiment never includes is a mistake, not a no-op."""
     if not skipped:
         return
-    _, included = read_tree(experiment, base, modules)
+    _, included = read_tree(experiment, tree)
     for path in sorted(skipped - set(included)):
-        raise ConfigError(f"--without-fix {path.stem}: {display_path(experiment, base)} does not include "
-                          f"{display_path(path, base)}")
+        raise ConfigError(f"--without-fix {path.stem}: {display_path(experiment, tree.base)} does not "
+                          f"include {display_path(path, tree.base)}")
 
 
 def _parse_bind(text: str) -> Located:
     """One ``NAME=VALUE`` or ``scope/Configurable.param=VALUE``; nothing else (no import, no include)."""
-    statements = list(parse_text(text, f"--bind '{text}'"))
+    statements = list(parse_text(text, f"--bind '{text}'", with_line=False))
     if len(statements) != 1 or not isinstance(statements[0], BindingStatement):
         raise ConfigError(f"--bind '{text}': expected MACRO=VALUE or Configurable.param=VALUE")
     return Located(statements[0], BIND_SOURCE)
@@ -169,8 +168,9 @@ def _macros_used_in_tree(root: Path, base: Path) -> set[str]:
     used: set[str] = set()
     for path in sorted(root.rglob("*.gin")):
         try:
-            statements = list(parse_text(path.read_text(encoding="utf-8"), display_path(path, base)))
-        except (ConfigError, OSError, UnicodeDecodeError):
+            shown = display_path(path, base)
+            statements = list(parse_text(read_gin_text(path, shown), shown))
+        except ConfigError:
             continue
         for statement in statements:
             if isinstance(statement, BindingStatement):
