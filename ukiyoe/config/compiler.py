@@ -20,6 +20,7 @@ from ukiyoe.config.literals import to_gin_literal, to_json
 from ukiyoe.config.params import Params, load_params
 from ukiyoe.config.registry import import_modules, suggestion
 from ukiyoe.config.resolve import Binding, Resolver, macros_in
+from ukiyoe.config.values import check_bindings
 from ukiyoe.errors import ConfigError
 
 BIND_SOURCE = "--bind"
@@ -77,6 +78,7 @@ def compile_experiment(
     for located in bind_statements:
         resolver.add(located)
     bindings = resolver.resolve()
+    check_bindings(bindings)
     unused = _unused_macros(resolver, loaded, bind_statements, root, base)
 
     provenance = {

@@ -103,9 +103,10 @@ def parse_text(text: str, source: str, with_line: bool = True) -> Iterator[Any]:
             yield statement
     except SyntaxError as error:
         raise failure(error.lineno, str(error.msg)) from None
-    except tokenize.TokenError as error:  # an unclosed bracket or string at the end of the text
+    except tokenize.TokenError as error:  # an unclosed bracket at the end of the text
         message, (line, _) = error.args
-        raise failure(line, message) from None
+        last = max(1, len(text.splitlines()))
+        raise failure(min(line, last), f"{message} (a bracket is never closed)") from None
     except RecursionError:
         raise failure(None, "brackets nested too deeply") from None
 
