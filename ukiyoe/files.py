@@ -19,12 +19,21 @@ def _fsync_directory(directory: Path) -> None:
         os.close(descriptor)
 
 
+def _umask_mode() -> int:
+    """The mode ``open()`` would give a new file (0666 less the umask); mkstemp's 0600 would hide
+    checkpoints and metrics from the rest of a team or a container's other user."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def atomic_write(path: Path, write: Callable[[IO[bytes]], Any]) -> None:
     """Write through ``write(file)`` into a temporary file beside ``path``, fsync it, then rename it over."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(temporary, _umask_mode())
         with os.fdopen(descriptor, "wb") as handle:
             write(handle)
             handle.flush()

@@ -42,8 +42,10 @@ def check_inputs(request: DiagnoseRequest) -> None:
     """Fail early, with one line, on anything missing."""
     if request.checkpoint is None and request.samples is None:
         raise CheckpointError("give --checkpoint DIR or --samples PATH")
-    if request.checkpoint is not None and not request.checkpoint.is_dir():
-        raise CheckpointError(f"{request.checkpoint}: checkpoint directory not found")
+    if request.checkpoint is not None:
+        from ukiyoe.gan.export import require_checkpoint_directory
+
+        require_checkpoint_directory(request.checkpoint)
     if not (request.data / "images.npy").is_file():
         raise DataError(f"{request.data}: prepared data not found (no images.npy; run `ukiyoe prepare`)")
     if request.samples is not None and not request.samples.exists():

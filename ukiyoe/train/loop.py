@@ -42,6 +42,12 @@ FIXED_Z_SEED_OFFSET = 7919
 PROGRESS_KEYS = {"d_loss": "D", "g_loss": "G", "critic_loss": "C", "watchdog/diversity": "div"}
 
 
+def progress_postfix(values: dict[str, float], diversity: float) -> dict[str, str]:
+    """The progress bar's losses, and the watchdog's diversity once it has measured one (NaN before)."""
+    shown = {**values, **({"watchdog/diversity": diversity} if math.isfinite(diversity) else {})}
+    return {short: f"{shown[key]:.3g}" for key, short in PROGRESS_KEYS.items() if key in shown}
+
+
 @dataclass(frozen=True)
 class Paths:
     out: Path
@@ -309,11 +315,7 @@ class Trainer:
                 self.averager.add(values)
                 self.faults.after_step(self.step, self.c.networks.generator)
                 bar.update(1)
-                shown = {**values, "watchdog/diversity": self.last_diversity}
-                bar.set_postfix(
-                    {short: f"{shown[key]:.3g}" for key, short in PROGRESS_KEYS.items() if key in shown},
-                    refresh=False,
-                )
+                bar.set_postfix(progress_postfix(values, self.last_diversity), refresh=False)
                 finite = all(math.isfinite(value) for value in values.values())
                 stopping = distributed.any_rank(self.context, signals.received is not None, self.device)
                 checkpoint_due = (
