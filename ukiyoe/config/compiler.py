@@ -133,9 +133,9 @@ def _check_fixes_were_included(skipped: set[Path], experiment: Path, tree: Tree)
 
 def _parse_bind(text: str) -> Located:
     """One ``NAME=VALUE`` or ``scope/Configurable.param=VALUE``; nothing else (no import, no include)."""
-    statements = list(parse_text(text, f"--bind '{text}'", with_line=False))
+    statements = list(parse_text(text, f"--bind {text!r}", with_line=False))
     if len(statements) != 1 or not isinstance(statements[0], BindingStatement):
-        raise ConfigError(f"--bind '{text}': expected MACRO=VALUE or Configurable.param=VALUE")
+        raise ConfigError(f"--bind {text!r}: expected MACRO=VALUE or Configurable.param=VALUE")
     return Located(statements[0], BIND_SOURCE)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 import tokenize
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from gin.config_parser import BindingStatement, BlockDeclaration, ImportStatemen
 
 from ukiyoe.config.security import check_import
 from ukiyoe.errors import ConfigError
+from ukiyoe.files import read_text_file
 
 
 @dataclass(frozen=True)
@@ -162,13 +162,11 @@ def include_target(statement: IncludeStatement, including: Path, where: str, tre
 def read_gin_text(path: Path, shown: str) -> str:
     """A gin file's text; only a regular file is read (a FIFO would block), and it must be UTF-8."""
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            raise ConfigError(f"{shown}: cannot read gin file: not a regular file")
-        return path.read_text(encoding="utf-8")
+        return read_text_file(path)
     except OSError as error:
         raise ConfigError(f"{shown}: cannot read gin file: {error.strerror or error}") from None
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"{shown}: cannot read gin file: not UTF-8 text (byte {error.start})") from None
+    except ValueError as error:
+        raise ConfigError(f"{shown}: cannot read gin file: {error}") from None
 
 
 def _read_into(

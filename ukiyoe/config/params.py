@@ -17,6 +17,7 @@ import yaml
 
 from ukiyoe.config.registry import suggestion
 from ukiyoe.errors import ConfigError
+from ukiyoe.files import read_text_file
 
 _SCIENTIFIC = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)[eE][-+]?\d+$")
 _PROBABILITY = re.compile(r"^(.*_)?(dropout|prob|probability|p)$")
@@ -98,9 +99,11 @@ def check_block(block: str, value: dict, where: str, lines: dict[str, int]) -> N
 def load_params(path: Path, shown: str) -> Params:
     """Read params.yaml; a missing, malformed or ill-typed file raises ConfigError naming the line."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text_file(path)
     except OSError as error:
-        raise ConfigError(f"{shown}: cannot read params file: {error.strerror}") from None
+        raise ConfigError(f"{shown}: cannot read params file: {error.strerror or error}") from None
+    except ValueError as error:
+        raise ConfigError(f"{shown}: cannot read params file: {error}") from None
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)

@@ -118,6 +118,12 @@ def archive_members(path: Path, archive_cap: int, member_cap: int) -> Iterator[M
         else:
             yield from _tar_members(path, archive_cap, member_cap)
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, ValueError, zlib.error, lzma.LZMAError) as error:
-        raise DataError(f"{path}: not a readable archive ({error})") from None
+        raise DataError(f"{path}: not a readable archive ({_one_line(error)})") from None
     except OSError as error:
-        raise DataError(f"{path}: cannot read archive ({error})") from None
+        raise DataError(f"{path}: cannot read archive ({_one_line(error)})") from None
+
+
+def _one_line(error: Exception) -> str:
+    """tarfile lists every decompressor it tried, one per line: keep the message on one line."""
+    parts = [part.strip(" -") for part in str(error).splitlines() if part.strip(" -")]
+    return "; ".join(parts).replace(":;", ":") or type(error).__name__

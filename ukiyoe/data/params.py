@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from ukiyoe.errors import DataError
+from ukiyoe.files import read_text_file
 
 SOURCES = ("synthetic", "folder", "archive", "prints", "stacked_mnist")
 RESOLUTIONS = (32, 64, 128)
@@ -129,10 +130,10 @@ def parse_params(raw: Any, where: str = "params.yaml") -> DataParams:
 def load_params(path: Path) -> DataParams:
     """Read and validate a params.yaml file."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text_file(path)
     except FileNotFoundError:
         raise DataError(f"{path}: params file not found") from None
-    except (OSError, UnicodeDecodeError) as error:
+    except (OSError, ValueError) as error:
         raise DataError(f"{path}: cannot read params file ({error})") from None
     try:
         raw = yaml.safe_load(text)

@@ -5,6 +5,7 @@ memory is taken, so a hostile sample set gives one line, never a hang, a traceba
 from __future__ import annotations
 
 import os
+import re
 import stat
 import sys
 from pathlib import Path
@@ -25,8 +26,10 @@ def load_array(path: Path) -> np.ndarray:
         return np.array(mapped)
     except DataError:
         raise
-    except (OSError, ValueError, EOFError, TypeError, OverflowError) as error:
-        detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+    except Exception as error:  # numpy tokenizes and parses the header: any of Python's parse errors
+        # can surface, and their messages can quote objects by address or span lines
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        detail = re.sub(r"<[^<>]* at 0x[0-9a-fA-F]+>", "an expression", first)
         raise DataError(f"{path}: cannot read array ({detail})") from None
 
 
