@@ -15,7 +15,7 @@ from ukiyoe.cli import main
 from ukiyoe.errors import CheckpointError
 from ukiyoe.files import sha256_file
 from ukiyoe.gan.checkpoint import CheckpointEntry, checkpoint_path, load_checkpoint, verify_checkpoint
-from ukiyoe.train.loop import progress_postfix
+from ukiyoe.train.monitor import progress_postfix
 
 
 def test_a_train_run_is_quiet_and_writes_files_with_umask_modes(workspace) -> None:
@@ -35,8 +35,10 @@ def test_a_train_run_is_quiet_and_writes_files_with_umask_modes(workspace) -> No
 
 
 def test_the_progress_bar_leaves_out_an_unmeasured_diversity() -> None:
-    assert progress_postfix({"d_loss": 1.25, "g_loss": 0.5}, float("nan")) == {"D": "1.25", "G": "0.5"}
-    assert progress_postfix({"d_loss": 1.25}, 0.0312)["div"] == "0.0312"
+    unmeasured = {"d_loss": 1.25, "g_loss": 0.5, "watchdog/diversity": float("nan")}
+    assert progress_postfix(unmeasured) == {"D": "1.25", "G": "0.5"}
+    assert progress_postfix({"d_loss": 1.25, "watchdog/diversity": 0.0312})["div"] == "0.0312"
+    assert progress_postfix({"d_loss": float("nan")})["D"] == "nan"  # a diverging loss still shows
 
 
 class RunsCode:

@@ -7,7 +7,6 @@ is written.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +21,7 @@ from ukiyoe.config.registry import import_modules, suggestion
 from ukiyoe.config.resolve import Binding, Resolver, macros_in
 from ukiyoe.config.values import check_bindings
 from ukiyoe.errors import ConfigError
+from ukiyoe.files import sha256_file
 
 BIND_SOURCE = "--bind"
 
@@ -60,12 +60,7 @@ def compile_experiment(
     statements, files = read_tree(experiment, Tree(root, base, modules, frozenset(skipped)))
     _check_fixes_were_included(skipped, experiment, tree)
     if loaded is not None and loaded.profile is not None:
-        profile = root / "profiles" / f"{loaded.profile}.gin"
-        if not profile.is_file():
-            names = sorted(p.stem for p in (root / "profiles").glob("*.gin"))
-            raise ConfigError(f"{loaded.shown}:{loaded.profile_line}: profile '{loaded.profile}' not found "
-                              f"({display_path(profile, base)}){suggestion(loaded.profile, names)}")
-        profile_statements, profile_files = read_tree(profile, tree)
+        profile_statements, profile_files = _read_profile(loaded, tree)
         statements, files = statements + profile_statements, files + profile_files
     bind_statements = [_parse_bind(text) for text in binds]
     import_modules(modules)
@@ -77,8 +72,7 @@ def compile_experiment(
         resolver.add_macro(name, value, f"{loaded.shown}:{name.lower()}")
     for located in bind_statements:
         resolver.add(located)
-    bindings = resolver.resolve()
-    check_bindings(bindings)
+    bindings = check_bindings(resolver.resolve())
     unused = _unused_macros(resolver, loaded, bind_statements, root, base)
 
     provenance = {
@@ -88,21 +82,26 @@ def compile_experiment(
         "binds": list(binds),
         "without_fixes": sorted(p.stem for p in skipped),
         "modules": list(modules),
-        "files": [{"path": display_path(p, base), "sha256": _file_hash(p)} for p in _unique(files)]
-        + ([{"path": loaded.shown, "sha256": _file_hash(loaded.path)}] if loaded else []),
+        "files": [{"path": display_path(p, base), "sha256": sha256_file(p)} for p in _unique(files)]
+        + ([{"path": loaded.shown, "sha256": sha256_file(loaded.path)}] if loaded else []),
         "bindings": {b.key: _binding_provenance(b) for b in bindings},
         "macros": {name: _macro_provenance(resolver, name) for name in sorted(resolver.used_macros)},
         "unused_params": unused,
     }
     operative = _operative_text(bindings)
-    compiled = CompiledConfig(
-        directory=None,
-        operative_gin=operative,
-        flat={b.key: to_json(b.value) for b in bindings},
-        provenance=provenance,
-        sha256=config_hash(operative),
-    )
+    flat = {b.key: to_json(b.value) for b in bindings}
+    compiled = CompiledConfig(None, operative, flat, provenance, config_hash(operative))
     return compiled.write(Path(out)) if out is not None else compiled
+
+
+def _read_profile(loaded: Params, tree: Tree) -> tuple[list, list]:
+    """The statements and files of ``experiments/profiles/<profile>.gin`` that params.yaml selects."""
+    profile = tree.root / "profiles" / f"{loaded.profile}.gin"
+    if not profile.is_file():
+        names = sorted(p.stem for p in (tree.root / "profiles").glob("*.gin"))
+        raise ConfigError(f"{loaded.shown}:{loaded.profile_line}: profile '{loaded.profile}' not found "
+                          f"({display_path(profile, tree.base)}){suggestion(loaded.profile, names)}")
+    return read_tree(profile, tree)
 
 
 def _fixes_to_skip(names: Sequence[str], root: Path, base: Path) -> set[Path]:
@@ -211,8 +210,6 @@ def _macro_provenance(resolver: Resolver, name: str) -> dict:
     return entry
 
 
-def _file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _unique(paths: list[Path]) -> list[Path]:

@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ukiyoe.config.registry import suggestion
 from ukiyoe.errors import ConfigError
-from ukiyoe.files import read_text_file
+from ukiyoe.params import read_params
 
 _SCIENTIFIC = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)[eE][-+]?\d+$")
 _PROBABILITY = re.compile(r"^(.*_)?(dropout|prob|probability|p)$")
@@ -73,14 +71,6 @@ def check_value(name: str, value: Any, where: str) -> Any:
     return value
 
 
-def _block_lines(root: yaml.Node | None, block: str) -> dict[str, int]:
-    """Line of each key inside the top-level mapping ``block``."""
-    for key, value in root.value if isinstance(root, yaml.MappingNode) else []:
-        if key.value == block and isinstance(value, yaml.MappingNode):
-            return {str(k.value): k.start_mark.line + 1 for k, _ in value.value}
-    return {}
-
-
 def check_block(block: str, value: dict, where: str, lines: dict[str, int]) -> None:
     """A mapping must be one the pipeline reads, holding only the keys it reads (``ablate.fixx`` is a typo,
     not a setting)."""
@@ -98,25 +88,10 @@ def check_block(block: str, value: dict, where: str, lines: dict[str, int]) -> N
 
 def load_params(path: Path, shown: str) -> Params:
     """Read params.yaml; a missing, malformed or ill-typed file raises ConfigError naming the line."""
-    try:
-        text = read_text_file(path)
-    except OSError as error:
-        raise ConfigError(f"{shown}: cannot read params file: {error.strerror or error}") from None
-    except ValueError as error:
-        raise ConfigError(f"{shown}: cannot read params file: {error}") from None
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ConfigError(f"{shown}{line}: malformed YAML: {problem}") from None
-    if data is None:
-        data, root = {}, None
-    if not isinstance(data, dict) or not isinstance(root, yaml.MappingNode | None):
+    parsed = read_params(path, shown, ConfigError)
+    data, lines = {} if parsed.data is None else parsed.data, parsed.lines
+    if not isinstance(data, dict):
         raise ConfigError(f"{shown}:1: params must be a mapping of names to values")
-    lines = {str(k.value): k.start_mark.line + 1 for k, _ in (root.value if root is not None else [])}
     macros: dict[str, Any] = {}
     macro_lines: dict[str, int] = {}
     profile, profile_line = None, 1
@@ -129,7 +104,7 @@ def load_params(path: Path, shown: str) -> Params:
                 raise ConfigError(f"{where}: profile must be a profile name, got {value!r}")
             profile, profile_line = value, lines.get(key, 1)
         elif isinstance(value, dict):
-            check_block(key, value, where, _block_lines(root, key))
+            check_block(key, value, where, parsed.block_lines.get(key, {}))
         else:
             value = [coerce_scalar(v) for v in value] if isinstance(value, list) else coerce_scalar(value)
             macros[key.upper()] = check_value(key, value, where)

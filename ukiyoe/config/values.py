@@ -85,6 +85,8 @@ def check_binding(binding: Binding) -> None:
         raise ConfigError(f"{where_from(binding)}: {shown}: {problem}")
 
 
-def check_bindings(bindings: list[Binding]) -> None:
+def check_bindings(bindings: list[Binding]) -> list[Binding]:
+    """``bindings``, once every one has passed ``check_binding``."""
     for binding in bindings:
         check_binding(binding)
+    return bindings

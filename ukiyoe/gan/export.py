@@ -14,6 +14,7 @@ import torch
 
 from ukiyoe.errors import CheckpointError
 from ukiyoe.gan.checkpoint import load_newest_valid
+from ukiyoe.gan.sampling import private_rng
 
 
 @dataclass
@@ -38,10 +39,8 @@ class LoadedGenerator:
         if n < 1 or batch_size < 1:
             raise ValueError(f"sample: n and batch_size must be >= 1, got {n}, {batch_size}")
         z = torch.randn(n, self.z_dim, generator=torch.Generator().manual_seed(seed))
-        devices = [self.device.index or 0] if self.device.type == "cuda" else []
         chunks = []
-        with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(seed)
+        with private_rng(seed, self.device):
             for part in z.split(batch_size):
                 chunks.append(self.module(part.to(self.device)).float().clamp_(-1.0, 1.0).cpu())
         return torch.cat(chunks)

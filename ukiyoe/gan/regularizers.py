@@ -62,9 +62,6 @@ class LabelSmoothing:
     def __init__(self, real_target: float = 0.9):
         self.real_target = real_target
 
-    def targets(self, like: torch.Tensor) -> torch.Tensor:
-        return torch.full_like(like, self.real_target)
-
 
 @gin.configurable(module="ukiyoe.gan")
 @declare(sigma=Between(0), anneal_epochs=Between(0))

@@ -14,7 +14,6 @@ from ukiyoe.errors import ConfigError
 from ukiyoe.ranges import Between, declare
 
 ISOLATED, ISOLATION_PERIOD, INTEGRATION = 1, 2, 3
-PHASE_NAMES = {ISOLATED: "isolated", ISOLATION_PERIOD: "isolation_period", INTEGRATION: "integration"}
 
 
 def _check_epoch(epoch: int) -> None:

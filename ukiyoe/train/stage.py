@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import torch
 
 from ukiyoe.configurables import CONFIGURABLE_MODULES
 from ukiyoe.errors import CheckpointError, ConfigError, DataError
+from ukiyoe.files import git_commit
 from ukiyoe.gan.checkpoint import load_newest_valid, remove_checkpoints
 from ukiyoe.train import distributed
 from ukiyoe.train.loop import Paths, Trainer
@@ -112,14 +112,6 @@ def load_images(data: Path) -> tuple[Any, str | None]:
     return prepared.images, prepared.dataset_sha256
 
 
-def git_commit() -> str | None:
-    try:
-        result = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return result.stdout.strip() or None if result.returncode == 0 else None
-
-
 def prepare_output(request: TrainRequest, compiled: Any, device: torch.device) -> dict[str, Any] | None:
     """The checkpoint to resume from (``--resume auto``), or None after clearing a previous run's outputs."""
     if request.resume:
@@ -143,7 +135,7 @@ def clear_previous_run(request: TrainRequest) -> None:
         (request.metrics / name).unlink(missing_ok=True)
 
 
-def train(request: TrainRequest) -> dict[str, Any]:
+def run(request: TrainRequest) -> dict[str, Any]:
     """Run (or resume) one training run; returns the final summary. Raises StopRequested on a signal."""
     from ukiyoe.config import activate, to_sacred_config
     from ukiyoe.train.watchdog import CollapseWatchdog
@@ -159,7 +151,7 @@ def train(request: TrainRequest) -> dict[str, Any]:
     distributed.initialise(context, device)
     try:
         configure_determinism(options, device)
-        components = build_experiment(options, device, context)
+        experiment = build_experiment(options, device, context)
         seed_everything(options.seed + context.rank)
         from ukiyoe.train.batches import RealBatches
 
@@ -183,7 +175,7 @@ def train(request: TrainRequest) -> dict[str, Any]:
         paths = Paths(request.out, request.metrics)
 
         def body(tracker: Tracker) -> dict[str, Any]:
-            trainer = Trainer(components, options, watchdog, batches, context, device, paths, tracker, meta)
+            trainer = Trainer(experiment, options, watchdog, batches, context, device, paths, tracker, meta)
             summary = trainer.run(resume_payload)
             if context.is_main:
                 write_summary(request.metrics / "summary.json", summary)
