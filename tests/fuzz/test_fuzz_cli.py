@@ -52,7 +52,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@fuzz_settings(examples=3)
+@fuzz_settings(examples=2)
 @given(data=st.data())
 def test_config_compile_of_a_mutated_fix(project: Path, data: st.DataObject) -> None:
     relative = "experiments/fixes/learning_rates.gin"
@@ -69,7 +69,7 @@ def test_config_compile_of_a_mutated_fix(project: Path, data: st.DataObject) -> 
         shutil.rmtree(project / "out", ignore_errors=True)
 
 
-@fuzz_settings(examples=3)
+@fuzz_settings(examples=2)
 @given(data=st.data())
 def test_prepare_of_a_mutated_archive(tmp_path_factory, data: st.DataObject) -> None:
     workdir = tmp_path_factory.mktemp("prepare")
@@ -83,7 +83,7 @@ def test_prepare_of_a_mutated_archive(tmp_path_factory, data: st.DataObject) -> 
     assert done.returncode == 0 or not (workdir / "prepared").exists()
 
 
-@fuzz_settings(examples=3)
+@fuzz_settings(examples=2)
 @given(data=st.data())
 def test_diagnose_of_mutated_samples(tmp_path_factory, data: st.DataObject) -> None:
     workdir = tmp_path_factory.mktemp("diagnose")

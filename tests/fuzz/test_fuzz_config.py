@@ -104,7 +104,7 @@ def compile_outcome(project: Path, experiment: str = "experiments/fixed.gin") ->
         shutil.rmtree(out)
 
 
-@fuzz_settings(examples=250)
+@fuzz_settings(examples=150)
 @given(text=token_streams)
 def test_random_token_streams_in_an_included_fix(project: Path, text: str) -> None:
     target = project / "experiments" / "fixes" / "n_critic.gin"
@@ -116,7 +116,7 @@ def test_random_token_streams_in_an_included_fix(project: Path, text: str) -> No
         target.write_bytes(original)
 
 
-@fuzz_settings(examples=250)
+@fuzz_settings(examples=150)
 @given(data=st.data(), relative=st.sampled_from(GIN_FILES))
 def test_mutated_real_experiment_files(project: Path, data: st.DataObject, relative: str) -> None:
     original = (ROOT / relative).read_bytes()
@@ -131,7 +131,7 @@ def test_mutated_real_experiment_files(project: Path, data: st.DataObject, relat
         target.write_bytes(original)
 
 
-@fuzz_settings(examples=250)
+@fuzz_settings(examples=150)
 @given(data=st.data())
 def test_mutated_params_yaml(project: Path, data: st.DataObject) -> None:
     original = (ROOT / "params.yaml").read_bytes()
@@ -148,7 +148,7 @@ def test_mutated_params_yaml(project: Path, data: st.DataObject) -> None:
         target.write_bytes(original)
 
 
-@fuzz_settings(examples=60)
+@fuzz_settings(examples=40)
 @given(bind=token_streams)
 def test_random_binds(project: Path, bind: str) -> None:
     try:

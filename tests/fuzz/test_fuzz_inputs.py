@@ -49,7 +49,7 @@ def check_decoded(data: bytes) -> None:
         assert outcome.image.shape == (32, 32, 3) and outcome.image.dtype == np.uint8
 
 
-@fuzz_settings(examples=1000)
+@fuzz_settings(examples=500)
 @given(data=image_bytes)
 def test_image_bytes_decode_or_are_rejected_with_a_reason(data: bytes) -> None:
     check_decoded(data)
@@ -81,7 +81,7 @@ ARCHIVES = {
 }
 
 
-@fuzz_settings(examples=600)
+@fuzz_settings(examples=300)
 @given(data=st.data(), name=st.sampled_from(sorted(ARCHIVES)))
 def test_mutated_archives_give_images_rejections_or_one_error(tmp_path_factory, data, name) -> None:
     folder = tmp_path_factory.mktemp("archive")
@@ -98,7 +98,7 @@ def test_mutated_archives_give_images_rejections_or_one_error(tmp_path_factory, 
     assert tree_snapshot(folder) == {name}
 
 
-@fuzz_settings(examples=150)
+@fuzz_settings(examples=80)
 @given(
     files=st.lists(image_bytes, min_size=1, max_size=4),
     names=st.lists(st.text(min_size=1, max_size=8), min_size=4, max_size=4),
@@ -135,7 +135,7 @@ FLOAT_NPY = io.BytesIO()
 np.save(FLOAT_NPY, np.random.default_rng(1).uniform(-1, 1, (6, 3, 8, 8)).astype(np.float32))
 
 
-@fuzz_settings(examples=600)
+@fuzz_settings(examples=300)
 @given(
     data=st.sampled_from([REAL_NPY.getvalue(), FLOAT_NPY.getvalue()]).flatmap(mutated)
     | st.binary(max_size=200)
@@ -172,7 +172,7 @@ def real_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     return save_checkpoint(directory, 3, payload, healthy=True, score=0.5, keep_last=2).read_bytes()
 
 
-@fuzz_settings(examples=600)
+@fuzz_settings(examples=300)
 @given(data=st.data())
 def test_mutated_real_checkpoints_load_or_are_refused(tmp_path_factory, real_checkpoint, data) -> None:
     folder = tmp_path_factory.mktemp("mutated")
