@@ -162,3 +162,9 @@ def test_an_include_back_into_the_tree_through_dotdot_is_fine(project, capsys) -
     assert (
         main(["config", "compile", "experiments/fixed.gin", "--params", "params.yaml", "--out", "out"]) == 0
     )
+
+
+def test_a_non_gin_experiment_is_never_parsed(project, capsys) -> None:
+    assert main(["config", "compile", "params.yaml", "--out", "out"]) == 2
+    error = capsys.readouterr().err
+    assert "params.yaml: no such experiment" in error and "NUMBER" not in error and "NAME" not in error

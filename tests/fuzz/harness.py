@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,17 +37,23 @@ class Hang(AssertionError):
 
 
 @contextlib.contextmanager
-def time_limit(seconds: int = CASE_SECONDS) -> Iterator[None]:
+def time_limit(seconds: float = CASE_SECONDS) -> Iterator[None]:
+    """Fail a case that runs over ``seconds``; pytest-timeout's own timer (the same signal) is put back."""
+
     def expire(signum, frame):
         raise Hang(f"a fuzz case ran over {seconds} s")
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(seconds)
+    outer_delay, outer_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    started = time.monotonic()
     try:
         yield
     finally:
-        signal.alarm(0)
+        signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if outer_delay:
+            left = max(outer_delay - (time.monotonic() - started), 0.001)
+            signal.setitimer(signal.ITIMER_REAL, left, outer_interval)
 
 
 def assert_one_line(error: UkiyoeError, *names: str) -> str:

@@ -50,7 +50,7 @@ def compile_experiment(
     experiment = Path(experiment)
     root = experiment_root(experiment)
     base = root.parent if root.name == "experiments" else Path.cwd()
-    if not experiment.is_file():
+    if not experiment.is_file() or experiment.suffix != ".gin":  # another file's text is never parsed
         available = ", ".join(sorted(display_path(p, base) for p in root.glob("*.gin"))) or "none"
         raise ConfigError(f"{display_path(experiment, base)}: no such experiment (available: {available})")
 
