@@ -60,7 +60,8 @@ def run() -> str:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return (
         f"{START}\n## Hostile input (`benchmarks/bench_hostile.py`)\n\n"
-        f"{datetime.date.today()}, {platform.processor() or platform.machine()}, {cores} cores. Prepare runs"
+        f"{datetime.date.today()}, {platform.processor() or platform.machine()}, {cores} cores, load average"
+        f" {os.getloadavg()[0]:.1f} at the end. Prepare runs"
         " in a fresh interpreter (`workers: 1`); peak memory is its VmHWM, an ordinary prepare's baseline"
         " included.\n\n" + "\n".join(lines) + "\n\nFuzz suite (`pytest tests/fuzz`, deterministic, no"
         f" example database, interpreter start included): {seconds:.0f} s.\n{END}\n"
