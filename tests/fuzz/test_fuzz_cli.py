@@ -22,26 +22,33 @@ from tests.fuzz.harness import fuzz_settings, mutated
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI_SECONDS = 120
+PEAK_MEGABYTES = 2048  # torch and the networks fit well inside; a header-driven allocation would not
+# ``python -m ukiyoe`` that reports its peak resident memory (VmHWM, counted from exec) as its last line
+LAUNCHER = """
+import atexit, re, sys
+def peak():
+    status = open("/proc/self/status").read()
+    print("peak_kb", re.search(r"VmHWM:\\s+(\\d+)", status).group(1), file=sys.stderr)
+atexit.register(peak)
+from ukiyoe.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
 
 
 def ukiyoe(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "ukiyoe", *argv],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=CLI_SECONDS,
-    )
+    command = [sys.executable, "-c", LAUNCHER, *argv]
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=CLI_SECONDS)
 
 
 def assert_clean_outcome(done: subprocess.CompletedProcess[str], command: str) -> None:
+    """Exit 0, or 2 with one ``ukiyoe <command>: error:`` line last; no traceback; bounded memory."""
+    *lines, peak = done.stderr.strip().splitlines()
+    assert peak.startswith("peak_kb ") and int(peak.split()[1]) < PEAK_MEGABYTES * 1024, peak
     assert "Traceback" not in done.stderr, done.stderr
     if done.returncode != 0:
         assert done.returncode == 2, done.stderr
-        last = done.stderr.strip().splitlines()[-1]
-        assert last.startswith(f"ukiyoe {command}: error: "), done.stderr
+        assert lines and lines[-1].startswith(f"ukiyoe {command}: error: "), done.stderr
 
 
 @pytest.fixture(scope="module")
