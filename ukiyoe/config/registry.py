@@ -104,7 +104,7 @@ def evaluated_annotations(function: Any) -> dict[str, Any]:
     for name, annotation in getattr(function, "__annotations__", {}).items():
         if isinstance(annotation, str):
             try:
-                annotation = eval(annotation, dict(namespace))  # noqa: S307 - the package's own source
+                annotation = eval(annotation, dict(namespace))  # the package's own source, never a config
             except Exception:
                 continue
         annotations[name] = annotation
