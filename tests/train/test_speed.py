@@ -32,7 +32,9 @@ RTOL, ATOL = 1e-4, 1e-5
 
 
 def _per_step_values(workspace, speed: str) -> list[dict[str, float]]:
-    compiled = compile_experiment(workspace.experiment, workspace.params, modules=CONFIGURABLE_MODULES)
+    # NCA dropout as in fixed.gin: the folded perception must draw the same dropout masks.
+    compiled = compile_experiment(workspace.experiment, workspace.params, ["NCARefiner.dropout = 0.1"],
+                                  modules=CONFIGURABLE_MODULES)
     activate(compiled, CONFIGURABLE_MODULES)
     options = dataclasses.replace(TrainOptions(), speed=speed)
     device, context = torch.device("cpu"), distributed.Distributed()

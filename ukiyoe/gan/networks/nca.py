@@ -180,7 +180,10 @@ class NCARefiner(nn.Module):
     def _step(self, state: torch.Tensor, bias: torch.Tensor | None, fused: torch.Tensor | None = None
               ) -> torch.Tensor:
         if fused is not None:
-            hidden = F.conv2d(state, fused, self.perception_in.bias, padding=1).permute(0, 2, 3, 1)
+            # Contiguous cells-last, as the Linear path gives (free for a channels_last state): dropout
+            # then draws its mask in the same element order.
+            cells = F.conv2d(state, fused, self.perception_in.bias, padding=1)
+            hidden = cells.permute(0, 2, 3, 1).contiguous()
         else:
             perception = F.conv2d(state, self.filters, padding=1).permute(0, 2, 3, 1)
             hidden = self.perception_in(perception)
