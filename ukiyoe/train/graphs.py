@@ -41,7 +41,7 @@ class PhaseGraphs:
         self.source: torch.Tensor | None = None  # the batch last copied into ``real`` (one copy per step)
         self.learning_rates = {
             (name, index): torch.zeros((), device=device)
-            for name, optimizer in runner.c.optimizers.items()
+            for name, optimizer in runner.experiment.optimizers.items()
             for index, _ in enumerate(optimizer.param_groups)
         }
         self.loaded: dict[tuple[str, int], float] = {}
@@ -51,7 +51,7 @@ class PhaseGraphs:
         self.warm.clear()
 
     def run(self, phase: str, real: torch.Tensor, epoch: int) -> dict[str, float]:
-        loss, nca = self.runner.c.loss, self.runner.c.networks.generator.nca
+        loss, nca = self.runner.experiment.loss, self.runner.experiment.networks.generator.nca
         drawn = loss.synthesizes(phase, epoch) and nca is not None
         steps = nca.sample_steps(loss.growth.nca_step_scale(epoch)) if drawn else None
         key: Key = (phase, steps, loss.epoch_constants(phase, epoch))
@@ -77,7 +77,7 @@ class PhaseGraphs:
 
     def _load_learning_rates(self) -> None:
         for (name, index), value in self.learning_rates.items():
-            rate = float(self.runner.c.optimizers[name].param_groups[index]["lr"])
+            rate = float(self.runner.experiment.optimizers[name].param_groups[index]["lr"])
             if self.loaded.get((name, index)) != rate:  # one small kernel, only when a schedule moved
                 value.fill_(rate)
                 self.loaded[(name, index)] = rate
@@ -124,7 +124,7 @@ class PhaseGraphs:
         """Optimizers read their learning rate from the device tensors and accept recording meanwhile."""
         saved = []
         for (name, index), value in self.learning_rates.items():
-            group = self.runner.c.optimizers[name].param_groups[index]
+            group = self.runner.experiment.optimizers[name].param_groups[index]
             saved.append((group, group["lr"], group.get("capturable", False)))
             group["lr"], group["capturable"] = value, True
         try:

@@ -43,7 +43,7 @@ class PhaseRunner:
 
     def __init__(self, experiment: Experiment, options: TrainOptions, context: distributed.Distributed,
                  device: torch.device) -> None:
-        self.c, self.options, self.context, self.device = experiment, options, context, device
+        self.experiment, self.options, self.context, self.device = experiment, options, context, device
 
     def autocast(self) -> contextlib.AbstractContextManager[Any]:
         if self.options.amp == "bf16":
@@ -51,22 +51,22 @@ class PhaseRunner:
         return contextlib.nullcontext()
 
     def phase(self, phase: str, real: torch.Tensor, epoch: int) -> Stats:
-        for optimizer in self.c.optimizers.values():
+        for optimizer in self.experiment.optimizers.values():
             optimizer.zero_grad(set_to_none=True)
-        z = torch.randn(self.options.batch_size, self.c.networks.generator.z_dim, device=self.device)
+        z = torch.randn(self.options.batch_size, self.experiment.networks.generator.z_dim, device=self.device)
         with self.autocast():
-            values = dict(self.c.loss.accumulate_gradients(phase, real, z, epoch))
+            values = dict(self.experiment.loss.accumulate_gradients(phase, real, z, epoch))
         if not values or values.get("critic_trains") == 0.0:
             return values
-        names = [name for name in PHASE_OPTIMIZERS[phase] if name in self.c.optimizers]
+        names = [name for name in PHASE_OPTIMIZERS[phase] if name in self.experiment.optimizers]
         for name in names:
-            params = [p for group in self.c.optimizers[name].param_groups for p in group["params"]]
+            params = [p for group in self.experiment.optimizers[name].param_groups for p in group["params"]]
             distributed.average_gradients(self.context, params)
             values[f"grad_norm/{name}"] = gradient_norm(params)
         for name in names:
-            self.c.optimizers[name].step()
+            self.experiment.optimizers[name].step()
         if phase == "G":
-            update_ema(self.c.ema, self.c.networks.generator, self.options.ema_beta)
+            update_ema(self.experiment.ema, self.experiment.networks.generator, self.options.ema_beta)
         return values
 
     def run(self, phase: str, real: torch.Tensor, epoch: int) -> dict[str, float]:
