@@ -13,6 +13,8 @@ import math
 import pytest
 import torch
 from faults import make_hook
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ukiyoe.cli import main
 from ukiyoe.config import activate, compile_experiment
@@ -95,3 +97,29 @@ def test_resident_batches_equal_host_batches_and_keep_the_epoch_order_on_the_dev
             assert (sampler.epoch, sampler.position) == (epoch, (position + 1) * 8)
     assert resident._order is not None and isinstance(resident._order[2], torch.Tensor)
     assert torch.equal(host.fixed(5), resident.fixed(5))
+
+
+@given(st.lists(st.lists(st.one_of(st.floats(-1e6, 1e6, width=32), st.just(float("nan")),
+                                   st.just(float("inf"))), min_size=1, max_size=3), min_size=1, max_size=6))
+@settings(max_examples=40, deadline=None)
+def test_device_means_sum_the_finite_values_and_flag_the_others(steps: list[list[float]]) -> None:
+    from ukiyoe.train.device_means import DeviceMeans
+
+    means = DeviceMeans(torch.device("cpu"))
+    for values in steps:
+        means.add({f"v{i}": torch.tensor(value) for i, value in enumerate(values)} | {"lr": 1e-4})
+    totals = means.read()
+    for i in range(max(len(values) for values in steps)):
+        seen = [values[i] for values in steps if len(values) > i]
+        finite = [value for value in seen if math.isfinite(value)]
+        assert totals.counts.get(f"v{i}", 0) == len(finite)
+        if finite:
+            expected = torch.zeros(())
+            for value in finite:
+                expected += value  # float32, in the device's order
+            assert totals.sums[f"v{i}"] == expected.item()
+        last = totals.last[f"v{i}"]
+        assert last == seen[-1] or (math.isnan(last) and math.isnan(seen[-1]))
+    assert "lr" not in totals.last  # floats stay with the caller
+    assert totals.all_finite == all(math.isfinite(v) for values in steps for v in values)
+    assert means.read() == type(totals)({}, {}, {}, True)  # the buffer starts again from zero
