@@ -19,6 +19,7 @@ STAGE_CLIS = (
     "ukiyoe.diagnose.cli",
     "ukiyoe.compare.cli",
     "ukiyoe.config.cli",
+    "ukiyoe.plots.cli",
 )
 
 

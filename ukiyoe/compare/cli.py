@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-DEFAULT_METRICS_FILE = "reports/fixed/metrics.json"
+from ukiyoe.compare.headline import METRICS_FILE as DEFAULT_METRICS_FILE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

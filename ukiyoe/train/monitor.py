@@ -1,5 +1,6 @@
-"""Training curves: step values averaged per epoch into ``history.csv``, final values in ``summary.json``,
-fixed-z sample grids as PNG.
+"""Training curves: step values averaged per epoch into ``history.csv``; final values split into the
+headline ``summary.json`` (speed and wall time, what a reader compares across runs) and ``details.json``
+(every other final value); fixed-z sample grids as PNG.
 
 Epoch rows live in the checkpoint too, so a resumed run rewrites the same history it would have written.
 """
@@ -20,6 +21,8 @@ import torch
 from ukiyoe.train.atomic import atomic_write, atomic_write_json, atomic_write_text
 
 LEADING_COLUMNS = ("epoch", "step")
+SUMMARY_FILE, DETAILS_FILE = "summary.json", "details.json"
+HEADLINE_KEYS = ("images_per_second", "seconds")
 
 
 def gradient_norm(parameters: Iterable[torch.nn.Parameter]) -> float:
@@ -73,8 +76,11 @@ def _format(value: Any) -> Any:
     return f"{value:.6g}" if isinstance(value, float) else value
 
 
-def write_summary(path: Path, summary: dict[str, Any]) -> None:
-    atomic_write_json(path, {key: _json_safe(value) for key, value in summary.items()})
+def write_summary(metrics_dir: Path, summary: dict[str, Any]) -> None:
+    """``summary.json`` holds the headline keys, ``details.json`` the rest."""
+    safe = {key: _json_safe(value) for key, value in summary.items()}
+    atomic_write_json(metrics_dir / SUMMARY_FILE, {key: safe[key] for key in HEADLINE_KEYS if key in safe})
+    atomic_write_json(metrics_dir / DETAILS_FILE, {k: v for k, v in safe.items() if k not in HEADLINE_KEYS})
 
 
 def _json_safe(value: Any) -> Any:

@@ -19,7 +19,7 @@ from ukiyoe.errors import CheckpointError, ConfigError, DataError
 from ukiyoe.train import distributed
 from ukiyoe.train.checkpoint import load_newest_valid, remove_checkpoints
 from ukiyoe.train.loop import Components, Paths, Trainer
-from ukiyoe.train.monitor import write_summary
+from ukiyoe.train.monitor import DETAILS_FILE, SUMMARY_FILE, write_summary
 from ukiyoe.train.options import TrainOptions
 from ukiyoe.train.rng import seed_everything
 from ukiyoe.train.tracking import Tracker, run_tracked
@@ -139,7 +139,7 @@ def prepare_output(request: TrainRequest, compiled: Any, device: torch.device) -
 def clear_previous_run(request: TrainRequest) -> None:
     remove_checkpoints(request.out)
     shutil.rmtree(request.out / "samples", ignore_errors=True)
-    for name in ("history.csv", "summary.json"):
+    for name in ("history.csv", SUMMARY_FILE, DETAILS_FILE):
         (request.metrics / name).unlink(missing_ok=True)
 
 
@@ -186,7 +186,7 @@ def train(request: TrainRequest) -> dict[str, Any]:
             trainer = Trainer(components, options, watchdog, batches, context, device, paths, tracker, meta)
             summary = trainer.run(resume_payload)
             if context.is_main:
-                write_summary(request.metrics / "summary.json", summary)
+                write_summary(request.metrics, summary)
             return summary
 
         if not context.is_main:
