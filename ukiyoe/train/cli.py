@@ -46,6 +46,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.set_defaults(func=handle)
 
+    runs = subparsers.add_parser(
+        "runs", help="list the train stage's Sacred runs: status, config hash, images/s, wall time",
+        description="Reads the Sacred file store (default: $UKIYOE_RUNS_DIR, else $DVC_ROOT/runs/sacred, "
+                    "else runs/sacred) or a SQL database (sqlite:///runs.db, postgresql://...).",
+    )
+    runs.add_argument("--observer", default=None, help="the URL given to 'ukiyoe train --observer'")
+    runs.set_defaults(func=handle_runs)
+
 
 def handle(args: argparse.Namespace) -> int:
     from ukiyoe.train.session import TrainRequest, train
@@ -72,4 +80,12 @@ def handle(args: argparse.Namespace) -> int:
         f"checkpoints in {args.out}",
         file=sys.stderr,
     )
+    return 0
+
+
+def handle_runs(args: argparse.Namespace) -> int:
+    from ukiyoe.train.runs import format_table, list_runs
+
+    rows = list_runs(args.observer)
+    print(format_table(rows) if rows else "no runs yet")
     return 0
