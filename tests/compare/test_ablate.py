@@ -28,7 +28,7 @@ effects = {"ttur": (8, 0.5), "isolation": (0, 0.0)}
 score, coverage_loss = effects.get(removed, (0, 0.0))
 os.makedirs("reports/compare", exist_ok=True)
 verdict = "improved" if score < 3 else "worse"
-metrics = {"collapse_before": 12, "collapse_after": 2 + score, "verdict": verdict,
+metrics = {"collapse": f"12 → {2 + score}", "verdict": verdict, "collapse_after": 2 + score,
            "coverage_after": round(0.9 - coverage_loss, 3), "epochs_run": epochs}
 json.dump(metrics, open("reports/compare/metrics.json", "w"))
 '''
@@ -114,11 +114,10 @@ def test_compare_tabulates_real_dvc_experiments(ablated_repo, report_pair, tmp_p
             "--exp", *names]
     assert run(argv) == 0
     markdown = (out / "report.md").read_text()
-    columns = ("experiment", "state", "ablate.fix", "collapse_before", "collapse_after", "verdict",
-               "coverage_after")
+    columns = ("experiment", "state", "ablate.fix", "collapse", "verdict", "coverage_after")
     assert f"| {' | '.join(columns)} |" in markdown
-    assert f"| {names[0]} | success | none | 12 | 2 | improved | 0.9 |" in markdown
-    assert f"| {names[1]} | success | ttur | 12 | 10 | worse | 0.4 |" in markdown
+    assert f"| {names[0]} | success | none | 12 → 2 | improved | 0.9 |" in markdown
+    assert f"| {names[1]} | success | ttur | 12 → 10 | worse | 0.4 |" in markdown
     assert "DVC experiments" in (out / "report.html").read_text()
 
 

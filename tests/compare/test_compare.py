@@ -120,14 +120,15 @@ def test_compiled_config_edited_after_compiling_is_an_error(report_pair, tmp_pat
 
 
 def test_dvc_metrics_file_is_the_short_before_after_headline(report_pair, tmp_path, run):
-    """`dvc exp show` keeps the first metrics columns: both collapse scores, then the verdict; the training
-    speed comes from the headline summary.json, not from details.json; a side lacking a value omits it."""
+    """`dvc exp show` keeps the first metrics column: both collapse scores in one cell, then the verdict; the
+    training speed comes from the headline summary.json, not from details.json; a missing value is omitted."""
     before, after = report_pair
     out = tmp_path / "compare"
     assert run(["compare", "--before", str(before), "--after", str(after), "--out", str(out)]) == 0
     headline = json.loads((out / "metrics.json").read_text())
-    assert list(headline)[:3] == ["collapse_before", "collapse_after", "verdict"]
-    assert (headline["collapse_before"], headline["collapse_after"], headline["verdict"]) == (12, 2, "fixed")
+    assert list(headline)[:4] == ["collapse", "verdict", "collapse_before", "collapse_after"]
+    assert (headline["collapse"], headline["verdict"]) == ("12 → 2", "fixed")
+    assert (headline["collapse_before"], headline["collapse_after"]) == (12, 2)
     assert headline["modes_after"] == 960 and headline["fid_before"] == 210.5
     assert headline["img_per_s_before"] == 310.5 and headline["train_s_before"] == 42.0
     assert "img_per_s_after" not in headline and "memorization_after" not in headline

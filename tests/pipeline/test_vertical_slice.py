@@ -64,7 +64,8 @@ def test_repro_leaves_before_after_report(pipeline: tuple[Path, dict[str, str], 
     assert "collapse" in (clone / "reports/compare/report.md").read_text().lower()
     assert (clone / "reports/compare/report.html").stat().st_size > 10_000  # embedded grids
     headline = json.loads((clone / "reports/compare/metrics.json").read_text())
-    assert list(headline)[:3] == ["collapse_before", "collapse_after", "verdict"]
+    assert list(headline)[:2] == ["collapse", "verdict"]
+    assert headline["collapse"] == f"{headline['collapse_before']} → {headline['collapse_after']}"
     assert all(0 <= headline[key] <= 15 for key in ("collapse_before", "collapse_after"))
     assert headline["img_per_s_after"] > 0 and headline["train_s_after"] > 0
     summary = json.loads((clone / "metrics/train/fixed/summary.json").read_text())
@@ -91,10 +92,13 @@ def test_sweeps_rerun_only_the_experiment_and_show_readably(pipeline: tuple[Path
     table = run(["dvc", "exp", "show", "--no-pager"], clone, env120)
     rows = table_rows(table)
     assert max(len(line) for line in table.splitlines()) <= 120
+    shown = exp_show_json(clone, env)
     for name, value in SWEEPS.items():
         row = next(cells for label, cells in rows.items() if f"[{name}]" in label)
         assert float(row["gen_lr"]) == float(value)
-        assert 0 <= float(row["collapse_before"]) <= 15 and 0 <= float(row["collapse_after"]) <= 15
+        headline = find_experiment(shown, name)["metrics"]["reports/compare/metrics.json"]["data"]
+        assert row["collapse"] == headline["collapse"]  # "before → after", whole
+        assert re.fullmatch(r"\d+(\.\d)? → \d+(\.\d)?", row["collapse"])
 
     changed = run(["dvc", "exp", "show", "--no-pager", "--only-changed"], clone, env120)
     assert "disc_lr" not in changed and "gen_lr" in changed
@@ -125,8 +129,7 @@ def test_queued_experiments_keep_their_own_sacred_runs(pipeline: tuple[Path, dic
         run(["dvc", "exp", "run", "--queue", "-S", f"gen_lr={value}", "-n", name], clone, env)
     run(["dvc", "queue", "start", "-j", "2"], clone, env)
     wait_for_queue(clone, env, timeout_s=900)
-    shown = json.loads(subprocess.run(["dvc", "exp", "show", "--json"], cwd=clone, env=env,
-                                      capture_output=True, text=True, check=True).stdout)
+    shown = exp_show_json(clone, env)
     for name, value in QUEUED.items():
         data = find_experiment(shown, name)
         assert data["params"]["params.yaml"]["data"]["gen_lr"] == float(value)
@@ -153,6 +156,12 @@ def test_ablation_queues_real_runs_and_ranks_the_fix(pipeline: tuple[Path, dict[
     assert "not measured" not in json.dumps(ranking)
 
 
+def exp_show_json(clone: Path, env: dict[str, str]) -> list:
+    done = subprocess.run(["dvc", "exp", "show", "--json"], cwd=clone, env=env, capture_output=True,
+                          text=True, check=True)
+    return json.loads(done.stdout)
+
+
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -168,7 +177,7 @@ def table_rows(table: str) -> dict[str, dict[str, str]]:
         cells = re.split(r"\s{2,}", line.strip())
         if len(cells) == len(header):
             rows[cells[0]] = dict(zip(header, cells, strict=True))
-    assert {"collapse_before", "collapse_after", "gen_lr"} <= set(header), header
+    assert {"collapse", "gen_lr"} <= set(header), header
     return rows
 
 
