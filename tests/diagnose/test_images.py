@@ -8,8 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from ukiyoe.diagnose.images import load_image_set, resize_uint8, signed_to_uint8, to_nhwc, to_signed_float
+from ukiyoe.diagnose.images import load_image_set, resize_uint8, to_nhwc, to_signed_float
 from ukiyoe.errors import DataError
+from ukiyoe.images import to_uint8
 
 
 def test_folder_of_images(tmp_path) -> None:
@@ -75,7 +76,7 @@ def test_ambiguous_layout_is_read_as_channels_last() -> None:
 @given(st.lists(st.integers(0, 255), min_size=1, max_size=64))
 def test_uint8_round_trip(values: list[int]) -> None:
     array = np.array(values, dtype=np.uint8).reshape(1, 1, -1, 1).repeat(3, axis=-1)
-    assert np.array_equal(signed_to_uint8(to_signed_float(array, "x")), array)
+    assert np.array_equal(to_uint8(to_signed_float(array, "x")), array)
 
 
 def test_resize_keeps_constant_images_constant() -> None:

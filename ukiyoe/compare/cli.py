@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ukiyoe.compare.headline import METRICS_FILE as DEFAULT_METRICS_FILE
+# The compare stage's DVC metrics file (the before/after headline), what compare --exp and ablate read.
+DEFAULT_METRICS_FILE = "reports/compare/metrics.json"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -49,15 +50,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from ukiyoe.compare.compare import build_comparison
-    from ukiyoe.compare.dvc_experiments import exp_show, select
-    from ukiyoe.compare.outputs import write_outputs
+    from ukiyoe.compare.stage import CompareRequest, run
 
-    experiments = select(exp_show(args.repo), args.exp) if args.exp else []
-    comparison = build_comparison(args.before, args.after, experiments, args.exp_metrics)
-    out_dir = write_outputs(comparison, args.out)
+    request = CompareRequest(args.before, args.after, args.out, args.repo, tuple(args.exp), args.exp_metrics)
+    comparison = run(request)
     print(f"verdict: {comparison.verdict.word} ({comparison.verdict.reason})")
-    print(f"wrote {out_dir / 'report.html'}")
+    print(f"wrote {args.out / 'report.html'}")
     return 0
 
 

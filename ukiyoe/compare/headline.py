@@ -12,7 +12,6 @@ from typing import Any
 
 from ukiyoe.compare.sides import ReportSide
 
-METRICS_FILE = "reports/compare/metrics.json"
 COLLAPSE, COLLAPSE_AFTER, COVERAGE_AFTER = "collapse", "collapse_after", "coverage_after"
 ARROW = " → "
 

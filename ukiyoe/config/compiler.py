@@ -7,7 +7,6 @@ is written.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +20,7 @@ from ukiyoe.config.params import Params, load_params
 from ukiyoe.config.registry import import_modules, suggestion
 from ukiyoe.config.resolve import Binding, Resolver, macros_in
 from ukiyoe.errors import ConfigError
+from ukiyoe.files import sha256_file
 
 BIND_SOURCE = "--bind"
 
@@ -38,18 +38,14 @@ def compile_experiment(
     out: Path | str | None = None,
     *,
     without: Sequence[str] = (),
-    modules: Sequence[str] | None = None,
+    modules: Sequence[str],
 ) -> CompiledConfig:
     """Compile ``experiment`` (see module docstring); write it to ``out`` when given.
 
     ``without`` names fixes (``experiments/fixes/<name>.gin``) whose includes are left out, for ablations;
     ``none`` leaves nothing out. ``modules`` are the configurable modules imported and allowed in gin
-    ``import`` lines; the default is ``ukiyoe.configurables.CONFIGURABLE_MODULES``.
+    ``import`` lines; the caller names them (the CLI passes ``ukiyoe.configurables.CONFIGURABLE_MODULES``).
     """
-    if modules is None:
-        from ukiyoe.configurables import CONFIGURABLE_MODULES
-
-        modules = CONFIGURABLE_MODULES
     experiment = Path(experiment)
     root = experiment_root(experiment)
     base = root.parent if root.name == "experiments" else Path.cwd()
@@ -62,12 +58,7 @@ def compile_experiment(
     statements, files = read_tree(experiment, base, modules, skipped)
     _check_fixes_were_included(skipped, experiment, base, modules)
     if loaded is not None and loaded.profile is not None:
-        profile = root / "profiles" / f"{loaded.profile}.gin"
-        if not profile.is_file():
-            names = sorted(p.stem for p in (root / "profiles").glob("*.gin"))
-            raise ConfigError(f"{loaded.shown}:{loaded.profile_line}: profile '{loaded.profile}' not found "
-                              f"({display_path(profile, base)}){suggestion(loaded.profile, names)}")
-        profile_statements, profile_files = read_tree(profile, base, modules)
+        profile_statements, profile_files = _read_profile(loaded, root, base, modules)
         statements, files = statements + profile_statements, files + profile_files
     bind_statements = [_parse_bind(text) for text in binds]
     import_modules(modules)
@@ -89,21 +80,26 @@ def compile_experiment(
         "binds": list(binds),
         "without_fixes": sorted(p.stem for p in skipped),
         "modules": list(modules),
-        "files": [{"path": display_path(p, base), "sha256": _file_hash(p)} for p in _unique(files)]
-        + ([{"path": loaded.shown, "sha256": _file_hash(loaded.path)}] if loaded else []),
+        "files": [{"path": display_path(p, base), "sha256": sha256_file(p)} for p in _unique(files)]
+        + ([{"path": loaded.shown, "sha256": sha256_file(loaded.path)}] if loaded else []),
         "bindings": {b.key: _binding_provenance(b) for b in bindings},
         "macros": {name: _macro_provenance(resolver, name) for name in sorted(resolver.used_macros)},
         "unused_params": unused,
     }
     operative = _operative_text(bindings)
-    compiled = CompiledConfig(
-        directory=None,
-        operative_gin=operative,
-        flat={b.key: to_json(b.value) for b in bindings},
-        provenance=provenance,
-        sha256=config_hash(operative),
-    )
+    flat = {b.key: to_json(b.value) for b in bindings}
+    compiled = CompiledConfig(None, operative, flat, provenance, config_hash(operative))
     return compiled.write(Path(out)) if out is not None else compiled
+
+
+def _read_profile(loaded: Params, root: Path, base: Path, modules: Sequence[str]) -> tuple[list, list]:
+    """The statements and files of ``experiments/profiles/<profile>.gin`` that params.yaml selects."""
+    profile = root / "profiles" / f"{loaded.profile}.gin"
+    if not profile.is_file():
+        names = sorted(p.stem for p in (root / "profiles").glob("*.gin"))
+        raise ConfigError(f"{loaded.shown}:{loaded.profile_line}: profile '{loaded.profile}' not found "
+                          f"({display_path(profile, base)}){suggestion(loaded.profile, names)}")
+    return read_tree(profile, base, modules)
 
 
 def _fixes_to_skip(names: Sequence[str], root: Path, base: Path) -> set[Path]:
@@ -213,8 +209,6 @@ def _macro_provenance(resolver: Resolver, name: str) -> dict:
     return entry
 
 
-def _file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _unique(paths: list[Path]) -> list[Path]:

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ukiyoe.errors import ConfigError
+from ukiyoe.params import read_params
 
 _SCIENTIFIC = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)[eE][-+]?\d+$")
 _PROBABILITY = re.compile(r"^(.*_)?(dropout|prob|probability|p)$")
@@ -67,23 +66,10 @@ def check_value(name: str, value: Any, where: str) -> Any:
 
 def load_params(path: Path, shown: str) -> Params:
     """Read params.yaml; a missing, malformed or ill-typed file raises ConfigError naming the line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(f"{shown}: cannot read params file: {error.strerror}") from None
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ConfigError(f"{shown}{line}: malformed YAML: {problem}") from None
-    if data is None:
-        data, root = {}, None
-    if not isinstance(data, dict) or not isinstance(root, yaml.MappingNode | None):
+    parsed = read_params(path, shown, ConfigError)
+    data, lines = {} if parsed.data is None else parsed.data, parsed.lines
+    if not isinstance(data, dict):
         raise ConfigError(f"{shown}:1: params must be a mapping of names to values")
-    lines = {str(k.value): k.start_mark.line + 1 for k, _ in (root.value if root is not None else [])}
     macros: dict[str, Any] = {}
     macro_lines: dict[str, int] = {}
     profile, profile_line = None, 1

@@ -12,9 +12,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ukiyoe.errors import DataError
+from ukiyoe.params import read_params
 
 SOURCES = ("synthetic", "folder", "archive", "prints", "stacked_mnist")
 RESOLUTIONS = (32, 64, 128)
@@ -126,17 +125,5 @@ def parse_params(raw: Any, where: str = "params.yaml") -> DataParams:
 
 def load_params(path: Path) -> DataParams:
     """Read and validate a params.yaml file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DataError(f"{path}: params file not found") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise DataError(f"{path}: cannot read params file ({error})") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        at = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(error, "problem", None) or "invalid YAML"
-        raise DataError(f"{path}{at}: malformed YAML ({problem})") from None
+    raw = read_params(path, str(path), DataError).data
     return parse_params({} if raw is None else raw, where=str(path))

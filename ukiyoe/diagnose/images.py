@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ukiyoe.errors import DataError
+from ukiyoe.images import to_signed
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 
@@ -40,7 +41,7 @@ def to_nhwc(array: np.ndarray, where: str) -> np.ndarray:
 def to_signed_float(nhwc: np.ndarray, where: str) -> np.ndarray:
     """uint8 → [-1, 1]; float arrays must already lie in [-1, 1] (generator convention)."""
     if nhwc.dtype == np.uint8:
-        return nhwc.astype(np.float32) / 127.5 - 1.0
+        return to_signed(nhwc)
     if not np.issubdtype(nhwc.dtype, np.floating):
         raise DataError(f"{where}: expected uint8 or float images, got dtype {nhwc.dtype}")
     values = nhwc.astype(np.float32, copy=False)
@@ -53,9 +54,6 @@ def to_signed_float(nhwc: np.ndarray, where: str) -> np.ndarray:
     return values
 
 
-def signed_to_uint8(values: np.ndarray) -> np.ndarray:
-    """[-1, 1] float → uint8 with rounding, the inverse of ``to_signed_float``."""
-    return np.clip(np.rint((values + 1.0) * 127.5), 0, 255).astype(np.uint8)
 
 
 def load_image_set(path: Path) -> np.ndarray:

@@ -69,14 +69,14 @@ def draw_samples(
 
         images = load_image_set(request.samples)
         return (images[:count] if request.num_samples is not None else images), {}
-    from ukiyoe.train import load_generator
+    from ukiyoe.gan.export import load_generator
 
     generator = load_generator(request.checkpoint, device)
     samples = generator.sample(count, seed, batch_size)
     return samples, dict(generator.meta)
 
 
-def run_diagnose(request: DiagnoseRequest) -> dict[str, Any]:
+def run(request: DiagnoseRequest) -> dict[str, Any]:
     """Run the stage; returns the metrics written to ``<out>/metrics.json``."""
     from ukiyoe.data import load_mode_classifier, load_prepared
     from ukiyoe.diagnose.card import build_card

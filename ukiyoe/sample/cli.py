@@ -1,4 +1,4 @@
-"""``ukiyoe sample --checkpoint DIR --seeds 0-15 --out X [--truncation PSI] [--no-grid] [--interpolate N]``."""
+"""``ukiyoe sample --checkpoint DIR --seeds 0-15 --out X [--truncation PSI] [--interpolate N]``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Draws one image per seed with the checkpoint's EMA generator (NCA refiner included). "
                     "A seed always gives the same image.",
     )
-    parser.add_argument("--checkpoint", required=True, type=Path, help="checkpoint directory (checkpoints/fixed)")
+    parser.add_argument("--checkpoint", required=True, type=Path,
+                        help="checkpoint directory, e.g. checkpoints/fixed")
     parser.add_argument("--seeds", default="0-15", help="seeds: 0-15, 3,7,9 or 0-3,10 (default: %(default)s)")
     parser.add_argument("--out", required=True, type=Path, help="output folder")
     parser.add_argument("--truncation", type=float, default=1.0, metavar="PSI",

@@ -55,7 +55,8 @@ def run(request: SampleRequest) -> dict[str, Any]:
     generator, device = loaded.module, loaded.device
     w_avg = latents.mean_w(generator, device) if request.truncation != 1.0 else None
     ws = latents.truncate(latents.mapped(generator, list(request.seeds), device), w_avg, request.truncation)
-    images = [latents.render(generator, w[None], seed, device) for seed, w in zip(request.seeds, ws, strict=True)]
+    images = [latents.render(generator, w[None], seed, device)
+              for seed, w in zip(request.seeds, ws, strict=True)]
     pixels = _pixels(images)
     request.out.mkdir(parents=True, exist_ok=True)
     written = []

@@ -1,4 +1,4 @@
-"""Training curves: step values averaged per epoch into ``history.csv``; final values split into the
+"""Training curves: step values averaged per epoch (rows of ``history.csv``); final values split into the
 headline ``summary.json`` (speed and wall time, what a reader compares across runs) and ``details.json``
 (every other final value); fixed-z sample grids as PNG.
 
@@ -7,20 +7,19 @@ Epoch rows live in the checkpoint too, so a resumed run rewrites the same histor
 
 from __future__ import annotations
 
-import csv
-import io
 import math
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
+from tqdm import tqdm
 
-from ukiyoe.train.atomic import atomic_write, atomic_write_json, atomic_write_text
+from ukiyoe.files import atomic_write_json
+from ukiyoe.images import grid_image, nchw_to_nhwc, to_uint8, write_png
 
-LEADING_COLUMNS = ("epoch", "step")
 SUMMARY_FILE, DETAILS_FILE = "summary.json", "details.json"
 HEADLINE_KEYS = ("images_per_second", "seconds")
 
@@ -59,51 +58,61 @@ class EpochAverager:
         self.counts = defaultdict(int, state["counts"])
 
 
-def write_history(path: Path, rows: list[dict[str, Any]]) -> None:
-    """Rewrite ``history.csv`` with one row per epoch; columns are the union of all rows' keys."""
-    columns = list(LEADING_COLUMNS)
-    for row in rows:
-        columns.extend(key for key in row if key not in columns)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, restval="", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({key: _format(value) for key, value in row.items()})
-    atomic_write_text(path, buffer.getvalue())
-
-
-def _format(value: Any) -> Any:
-    return f"{value:.6g}" if isinstance(value, float) else value
-
-
 def write_summary(metrics_dir: Path, summary: dict[str, Any]) -> None:
     """``summary.json`` holds the headline keys, ``details.json`` the rest."""
-    safe = {key: _json_safe(value) for key, value in summary.items()}
-    atomic_write_json(metrics_dir / SUMMARY_FILE, {key: safe[key] for key in HEADLINE_KEYS if key in safe})
-    atomic_write_json(metrics_dir / DETAILS_FILE, {k: v for k, v in safe.items() if k not in HEADLINE_KEYS})
+    headline = {key: summary[key] for key in HEADLINE_KEYS if key in summary}
+    atomic_write_json(metrics_dir / SUMMARY_FILE, headline)
+    atomic_write_json(metrics_dir / DETAILS_FILE, {k: v for k, v in summary.items() if k not in headline})
 
 
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+def save_samples(path: Path, images: torch.Tensor) -> None:
+    """Images in [-1, 1], shape (N, C, H, W), as one PNG grid."""
+    write_png(path, grid_image(nchw_to_nhwc(to_uint8(images))))
 
 
-def save_grid(path: Path, images: torch.Tensor, columns: int | None = None) -> None:
-    """Save images in [-1, 1], shape (N, 3, H, W), as one PNG grid."""
-    from PIL import Image
+class Throughput:
+    """Images per second over the run, and after the first epoch (compilation and autotuning excluded)."""
 
-    images = images.detach().float().clamp(-1, 1).cpu()
-    count, channels, height, width = images.shape
-    columns = columns or max(1, int(math.ceil(math.sqrt(count))))
-    rows = int(math.ceil(count / columns))
-    grid = np.full((rows * (height + 2) + 2, columns * (width + 2) + 2, 3), 255, dtype=np.uint8)
-    pixels = ((images + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
-    if channels == 1:
-        pixels = np.repeat(pixels, 3, axis=3)
-    for index in range(count):
-        top, left = 2 + (index // columns) * (height + 2), 2 + (index % columns) * (width + 2)
-        grid[top : top + height, left : left + width] = pixels[index]
-    buffer = io.BytesIO()
-    Image.fromarray(grid).save(buffer, format="PNG")
-    atomic_write(path, lambda handle: handle.write(buffer.getvalue()))
+    def __init__(self, images_per_step: int) -> None:
+        self.images_per_step = images_per_step
+        self.steps = 0
+        self.started = self.finished = time.perf_counter()
+        self.warm: tuple[int, float] | None = None
+
+    def start(self) -> None:
+        self.started = time.perf_counter()
+
+    def count_step(self) -> None:
+        self.steps += 1
+
+    def first_epoch_done(self) -> None:
+        if self.warm is None:
+            self.warm = (self.steps, time.perf_counter())
+
+    def stop(self) -> None:
+        self.finished = time.perf_counter()
+
+    def summary(self) -> dict[str, float]:
+        seconds = self.finished - self.started
+        images = self.steps * self.images_per_step
+        if self.warm is None or self.steps == self.warm[0]:
+            warm_rate = images / max(seconds, 1e-9)
+        else:
+            warm_rate = (self.steps - self.warm[0]) * self.images_per_step / (self.finished - self.warm[1])
+        return {"seconds": round(seconds, 3), "images_per_second": images / seconds if seconds > 0 else 0.0,
+                "images_per_second_after_first_epoch": warm_rate}
+
+
+PROGRESS_KEYS = {"d_loss": "D", "g_loss": "G", "critic_loss": "C", "watchdog/diversity": "div"}
+
+
+def progress_bar(total: int, initial: int, enabled: bool) -> tqdm:
+    return tqdm(total=total, initial=initial, disable=not enabled, unit="step", dynamic_ncols=True,
+                mininterval=1.0)
+
+
+def show_progress(bar: tqdm, values: dict[str, float]) -> None:
+    """One step forward, with the losses and the last watchdog diversity beside the bar."""
+    bar.update(1)
+    bar.set_postfix({short: f"{values[key]:.3g}" for key, short in PROGRESS_KEYS.items() if key in values},
+                    refresh=False)

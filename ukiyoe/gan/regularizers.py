@@ -25,7 +25,7 @@ def _input_gradient(critic: Critic, images: torch.Tensor) -> torch.Tensor:
     return gradient.flatten(1)
 
 
-@gin.configurable(module="ukiyoe.regularizers")
+@gin.configurable(module="ukiyoe.gan")
 class GradientPenalty:
     """WGAN-GP: weight · E[(‖∇D(x̂)‖ − 1)²] at random interpolates x̂ between real and fake images."""
 
@@ -41,7 +41,7 @@ class GradientPenalty:
         return self.weight * (norms - 1.0).square().mean()
 
 
-@gin.configurable(module="ukiyoe.regularizers")
+@gin.configurable(module="ukiyoe.gan")
 class R1Penalty:
     """R1: gamma/2 · E[‖∇D(x_real)‖²], applied lazily every ``interval`` D steps (scaled up to match)."""
 
@@ -58,7 +58,7 @@ class R1Penalty:
         return (self.gamma / 2.0) * squared.mean() * self.interval
 
 
-@gin.configurable(module="ukiyoe.regularizers")
+@gin.configurable(module="ukiyoe.gan")
 class LabelSmoothing:
     """One-sided smoothing: real images are labelled ``real_target`` (< 1) so D never becomes certain."""
 
@@ -67,11 +67,8 @@ class LabelSmoothing:
             raise ConfigError(f"LabelSmoothing.real_target: must be in (0.5, 1], got {real_target}")
         self.real_target = real_target
 
-    def targets(self, like: torch.Tensor) -> torch.Tensor:
-        return torch.full_like(like, self.real_target)
 
-
-@gin.configurable(module="ukiyoe.regularizers")
+@gin.configurable(module="ukiyoe.gan")
 class InstanceNoise:
     """Gaussian noise of std ``sigma`` on D's inputs, so real and fake distributions overlap.
 

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from ukiyoe.configurables import CONFIGURABLE_MODULES
 from ukiyoe.errors import CheckpointError, ConfigError, DataError
+from ukiyoe.files import git_commit
+from ukiyoe.gan.checkpoint import load_newest_valid, remove_checkpoints
 from ukiyoe.train import distributed
-from ukiyoe.train.checkpoint import load_newest_valid, remove_checkpoints
-from ukiyoe.train.loop import Components, Paths, Trainer
+from ukiyoe.train.loop import Paths, Trainer
 from ukiyoe.train.monitor import DETAILS_FILE, SUMMARY_FILE, write_summary
 from ukiyoe.train.options import TrainOptions
 from ukiyoe.train.rng import seed_everything
@@ -50,7 +51,8 @@ def load_config(request: TrainRequest) -> Any:
             raise ConfigError(f"--bind/--without-fix: {request.config} is already compiled; "
                               "pass the experiment's gin file")
         return load_compiled(request.config)
-    return compile_experiment(request.config, request.params, request.binds, without=request.without_fixes)
+    return compile_experiment(request.config, request.params, request.binds, without=request.without_fixes,
+                              modules=CONFIGURABLE_MODULES)
 
 
 def select_device(option: str, context: distributed.Distributed) -> torch.device:
@@ -78,28 +80,26 @@ def configure_determinism(options: TrainOptions, device: torch.device) -> None:
         torch.backends.cudnn.allow_tf32 = True
 
 
-def build_components(
-    options: TrainOptions, device: torch.device, context: distributed.Distributed
-) -> Components:
-    from ukiyoe.loss import GANLoss
-    from ukiyoe.models import build_networks, make_ema
-    from ukiyoe.optim import build_optimizers
-    from ukiyoe.schedules import LearningRates, NCriticSchedule
+def build_experiment(options: TrainOptions, device: torch.device, context: distributed.Distributed) -> Any:
+    """The GAN from the active config, on ``device``, identical on every rank."""
+    from ukiyoe.gan.assemble import assemble
+    from ukiyoe.gan.networks import Networks
+
+    def place(networks: Networks) -> None:
+        networks.to(device)
+        if options.channels_last:
+            for module in networks.modules().values():
+                module.to(memory_format=torch.channels_last)
+        distributed.broadcast_modules(context, list(networks.modules().values()))
 
     seed_everything(options.seed)
-    networks = build_networks().to(device)
-    if options.channels_last:
-        for module in networks.modules().values():
-            module.to(memory_format=torch.channels_last)
-    distributed.broadcast_modules(context, list(networks.modules().values()))
-    ema = make_ema(networks.generator)
+    experiment = assemble(place, fused=options.fused_optimizers and device.type == "cuda")
     if options.compile:
         # The generator's mapping and synthesis only: D and the critic are differentiated twice by the
         # gradient penalties (compiled autograd has no double backward), and the NCA's step count varies.
-        networks.generator.mapping.compile()
-        networks.generator.synthesis.compile()
-    optimizers = build_optimizers(networks, fused=options.fused_optimizers and device.type == "cuda")
-    return Components(networks, ema, GANLoss(networks), optimizers, NCriticSchedule(), LearningRates())
+        experiment.networks.generator.mapping.compile()
+        experiment.networks.generator.synthesis.compile()
+    return experiment
 
 
 def load_images(data: Path) -> tuple[Any, str | None]:
@@ -110,14 +110,6 @@ def load_images(data: Path) -> tuple[Any, str | None]:
 
     prepared = load_prepared(data)
     return prepared.images, prepared.dataset_sha256
-
-
-def git_commit() -> str | None:
-    try:
-        result = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return result.stdout.strip() or None if result.returncode == 0 else None
 
 
 def prepare_output(request: TrainRequest, compiled: Any, device: torch.device) -> dict[str, Any] | None:
@@ -143,7 +135,7 @@ def clear_previous_run(request: TrainRequest) -> None:
         (request.metrics / name).unlink(missing_ok=True)
 
 
-def train(request: TrainRequest) -> dict[str, Any]:
+def run(request: TrainRequest) -> dict[str, Any]:
     """Run (or resume) one training run; returns the final summary. Raises StopRequested on a signal."""
     from ukiyoe.config import activate, to_sacred_config
     from ukiyoe.train.watchdog import CollapseWatchdog
@@ -151,7 +143,7 @@ def train(request: TrainRequest) -> dict[str, Any]:
     context = distributed.from_environment()
     compiled = load_config(request)
     images, dataset_sha256 = load_images(request.data)
-    activate(compiled)
+    activate(compiled, CONFIGURABLE_MODULES)
     options, watchdog = TrainOptions(), CollapseWatchdog()
     device = select_device(options.device, context)
     if device.type == "cuda":
@@ -159,7 +151,7 @@ def train(request: TrainRequest) -> dict[str, Any]:
     distributed.initialise(context, device)
     try:
         configure_determinism(options, device)
-        components = build_components(options, device, context)
+        experiment = build_experiment(options, device, context)
         seed_everything(options.seed + context.rank)
         from ukiyoe.train.batches import RealBatches
 
@@ -183,7 +175,7 @@ def train(request: TrainRequest) -> dict[str, Any]:
         paths = Paths(request.out, request.metrics)
 
         def body(tracker: Tracker) -> dict[str, Any]:
-            trainer = Trainer(components, options, watchdog, batches, context, device, paths, tracker, meta)
+            trainer = Trainer(experiment, options, watchdog, batches, context, device, paths, tracker, meta)
             summary = trainer.run(resume_payload)
             if context.is_main:
                 write_summary(request.metrics, summary)

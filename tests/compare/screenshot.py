@@ -1,7 +1,7 @@
 """Render a page in headless Chromium and save a PNG (or dump the DOM after its scripts ran), to check
 that the page shows what it claims.
 
-``python -m ukiyoe.compare.screenshot reports/compare/report.html docs/images/compare-report.png`` refreshes
+``python tests/compare/screenshot.py reports/compare/report.html docs/images/compare-report.png`` refreshes
 the image in the docs. The browser is isolated: its own profile directory, no network services, no GPU.
 """
 

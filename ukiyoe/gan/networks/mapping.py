@@ -7,10 +7,10 @@ import torch
 from torch import nn
 
 from ukiyoe.errors import ConfigError
-from ukiyoe.models.layers import kaiming_init
+from ukiyoe.gan.networks.layers import kaiming_init
 
 
-@gin.configurable(module="ukiyoe.models")
+@gin.configurable(module="ukiyoe.gan")
 class MappingNetwork(nn.Module):
     """Normalised z followed by ``num_layers`` linear layers with LeakyReLU(0.2)."""
 

@@ -13,7 +13,6 @@ from torch.optim import Optimizer
 from ukiyoe.errors import ConfigError
 
 ISOLATED, ISOLATION_PERIOD, INTEGRATION = 1, 2, 3
-PHASE_NAMES = {ISOLATED: "isolated", ISOLATION_PERIOD: "isolation_period", INTEGRATION: "integration"}
 
 
 def _check_epoch(epoch: int) -> None:
@@ -21,7 +20,7 @@ def _check_epoch(epoch: int) -> None:
         raise ValueError(f"epochs are 1-based, got {epoch}")
 
 
-@gin.configurable(module="ukiyoe.schedules")
+@gin.configurable(module="ukiyoe.gan")
 class LearningRates:
     """Per-network Adam learning rates, with an optional linear warm-up over ``warmup_epochs``."""
 
@@ -47,7 +46,7 @@ class LearningRates:
                 group["lr"] = self.at(name, epoch)
 
 
-@gin.configurable(module="ukiyoe.schedules")
+@gin.configurable(module="ukiyoe.gan")
 class NCriticSchedule:
     """D steps per G step: ``early`` up to and including ``switch_after_epoch``, ``late`` afterwards."""
 
@@ -61,7 +60,7 @@ class NCriticSchedule:
         return self.early if epoch <= self.switch_after_epoch else self.late
 
 
-@gin.configurable(module="ukiyoe.schedules")
+@gin.configurable(module="ukiyoe.gan")
 class IsolationSchedule:
     """When the transformer critic may influence the generator, and with what weight.
 
@@ -108,7 +107,7 @@ class IsolationSchedule:
         return self.critic_trains_in_period if phase == ISOLATION_PERIOD else True
 
 
-@gin.configurable(module="ukiyoe.schedules")
+@gin.configurable(module="ukiyoe.gan")
 class GrowthCurriculum:
     """Growth first: the NCA runs few steps early on and a bonus rewards keeping cells alive.
 

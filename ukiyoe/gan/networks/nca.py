@@ -34,8 +34,8 @@ class NCAOutput:
     steps: int
 
 
-# w_dim comes from the mapping network (StyleNCAGenerator passes it), so gin may not bind it here.
-@gin.configurable(module="ukiyoe.models", denylist=["w_dim"])
+# w_dim comes from the mapping network (Generator passes it), so gin may not bind it here.
+@gin.configurable(module="ukiyoe.gan", denylist=["w_dim"])
 class NCARefiner(nn.Module):
     """Refines an image in [-1, 1] over a random number of steps in [``min_steps``, ``max_steps``].
 

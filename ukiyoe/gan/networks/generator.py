@@ -9,11 +9,11 @@ import torch
 from torch import nn
 
 from ukiyoe.errors import ConfigError
-from ukiyoe.models.critic import TransformerCritic
-from ukiyoe.models.discriminator import Discriminator
-from ukiyoe.models.generator import Generator
-from ukiyoe.models.mapping import MappingNetwork
-from ukiyoe.models.nca import NCARefiner
+from ukiyoe.gan.networks.critic import TransformerCritic
+from ukiyoe.gan.networks.discriminator import Discriminator
+from ukiyoe.gan.networks.mapping import MappingNetwork
+from ukiyoe.gan.networks.nca import NCARefiner
+from ukiyoe.gan.networks.synthesis import SynthesisNetwork
 
 
 @dataclass
@@ -27,14 +27,14 @@ class GeneratorOutput:
     nca_steps: int = 0
 
 
-@gin.configurable(module="ukiyoe.models")
-class StyleNCAGenerator(nn.Module):
-    """z → MappingNetwork → w → Generator → image → NCARefiner(image, w) → refined image in [-1, 1]."""
+@gin.configurable(module="ukiyoe.gan")
+class Generator(nn.Module):
+    """z → MappingNetwork → w → SynthesisNetwork → image → NCARefiner(image, w) → refined image in [-1, 1]."""
 
     def __init__(self, use_nca: bool = True):
         super().__init__()
         self.mapping = MappingNetwork()
-        self.synthesis = Generator(w_dim=self.mapping.w_dim)
+        self.synthesis = SynthesisNetwork(w_dim=self.mapping.w_dim)
         self.nca = NCARefiner(w_dim=self.mapping.w_dim) if use_nca else None
 
     @property
@@ -63,7 +63,7 @@ class StyleNCAGenerator(nn.Module):
 class Networks:
     """Every trainable network of one experiment; ``critic`` is None when the experiment has none."""
 
-    generator: StyleNCAGenerator
+    generator: Generator
     discriminator: Discriminator
     critic: TransformerCritic | None
 
@@ -77,16 +77,16 @@ class Networks:
         return {name: module for name, module in found.items() if module is not None}
 
 
-@gin.configurable(module="ukiyoe.models")
+@gin.configurable(module="ukiyoe.gan")
 def build_networks(use_critic: bool = True) -> Networks:
     """Constructs the networks from gin bindings and checks that they agree on the image size."""
-    generator = StyleNCAGenerator()
+    generator = Generator()
     discriminator = Discriminator()
     critic = TransformerCritic() if use_critic else None
     if discriminator.resolution != generator.resolution:
         raise ConfigError(f"Discriminator.resolution: {discriminator.resolution} differs from "
-                          f"Generator.resolution {generator.resolution}")
+                          f"SynthesisNetwork.resolution {generator.resolution}")
     if critic is not None and critic.image_size != generator.resolution:
         raise ConfigError(f"TransformerCritic.image_size: {critic.image_size} differs from "
-                          f"Generator.resolution {generator.resolution}")
+                          f"SynthesisNetwork.resolution {generator.resolution}")
     return Networks(generator, discriminator, critic)

@@ -9,10 +9,10 @@ import torch
 from torch import nn
 
 from ukiyoe.errors import ConfigError
-from ukiyoe.models.layers import MinibatchStdDev, kaiming_init, maybe_spectral_norm
+from ukiyoe.gan.networks.layers import MinibatchStdDev, kaiming_init, maybe_spectral_norm
 
 
-@gin.configurable(module="ukiyoe.models")
+@gin.configurable(module="ukiyoe.gan")
 class Discriminator(nn.Module):
     """Channels double at each halving from ``channels`` up to ``max_channels``.
 

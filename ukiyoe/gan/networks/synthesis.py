@@ -10,7 +10,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from ukiyoe.errors import ConfigError
-from ukiyoe.models.layers import AdaIN, NoiseInput, kaiming_init
+from ukiyoe.gan.networks.layers import AdaIN, NoiseInput, kaiming_init
 
 START_RESOLUTION = 4
 
@@ -33,9 +33,9 @@ class StyleBlock(nn.Module):
         return self.adain(x, w)
 
 
-# w_dim comes from the mapping network (StyleNCAGenerator passes it), so gin may not bind it here.
-@gin.configurable(module="ukiyoe.models", denylist=["w_dim"])
-class Generator(nn.Module):
+# w_dim comes from the mapping network (Generator passes it), so gin may not bind it here.
+@gin.configurable(module="ukiyoe.gan", denylist=["w_dim"])
+class SynthesisNetwork(nn.Module):
     """Maps w to an RGB image in [-1, 1] at ``resolution`` (a power of two, 8–256).
 
     Channels start at ``channels`` at 4×4 and halve at each doubling down to ``min_channels``.
@@ -59,9 +59,10 @@ class Generator(nn.Module):
         super().__init__()
         doublings = math.log2(resolution / START_RESOLUTION)
         if not doublings.is_integer() or not 1 <= doublings <= 6:
-            raise ConfigError(f"Generator.resolution: must be a power of two in 8..256, got {resolution}")
+            raise ConfigError(f"SynthesisNetwork.resolution: must be a power of two in 8..256, "
+                              f"got {resolution}")
         if init not in ("kaiming", "default"):
-            raise ConfigError(f"Generator.init: must be 'kaiming' or 'default', got {init!r}")
+            raise ConfigError(f"SynthesisNetwork.init: must be 'kaiming' or 'default', got {init!r}")
         self.resolution = resolution
         self.w_dim = w_dim
         input_tensor = torch.randn(1, channels, START_RESOLUTION, START_RESOLUTION)

@@ -20,7 +20,7 @@ from typing import Any
 import torch
 
 from ukiyoe.errors import CheckpointError
-from ukiyoe.train.atomic import atomic_write, atomic_write_json, atomic_write_text, sha256_file
+from ukiyoe.files import atomic_write, atomic_write_json, atomic_write_text, sha256_file
 
 log = logging.getLogger(__name__)
 

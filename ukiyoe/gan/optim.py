@@ -1,4 +1,4 @@
-"""One Adam per network, each with its own learning rate from ``schedules.LearningRates``."""
+"""One Adam per network, each starting at its own learning rate from the ``LearningRates`` it is given."""
 
 from __future__ import annotations
 
@@ -6,14 +6,15 @@ import gin
 import torch
 from torch import nn
 
-from ukiyoe.models import Networks
-from ukiyoe.schedules import LearningRates
+from ukiyoe.gan.networks import Networks
+from ukiyoe.gan.schedules import LearningRates
 
 
 # ``fused`` is the training loop's choice (it depends on the device), not the experiment's.
-@gin.configurable(module="ukiyoe.optim", denylist=["fused"])
+@gin.configurable(module="ukiyoe.gan", denylist=["learning_rates", "fused"])
 def build_optimizers(
     networks: Networks,
+    learning_rates: LearningRates,
     fused: bool = False,
     betas: tuple[float, float] = (0.5, 0.999),
     critic_betas: tuple[float, float] | None = None,
@@ -24,7 +25,6 @@ def build_optimizers(
     ``fused`` selects PyTorch's fused Adam kernel (CUDA); the loop decides. ``critic_betas`` defaults to
     ``betas``.
     """
-    rates = LearningRates()
     generator = networks.generator
     groups: dict[str, list[nn.Parameter]] = {
         "generator": [*generator.mapping.parameters(), *generator.synthesis.parameters()],
@@ -36,7 +36,7 @@ def build_optimizers(
         groups["critic"] = list(networks.critic.parameters())
     options = {"eps": eps, "fused": True} if fused else {"eps": eps}
     return {
-        name: torch.optim.Adam(params, lr=rates.at(name, 1), betas=_betas(name, betas, critic_betas),
+        name: torch.optim.Adam(params, lr=learning_rates.at(name, 1), betas=_betas(name, betas, critic_betas),
                                **options)
         for name, params in groups.items()
     }

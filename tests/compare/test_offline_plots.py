@@ -13,11 +13,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from screenshot import dump_dom, find_chromium
 
 from ukiyoe.cli import main
-from ukiyoe.compare.screenshot import dump_dom, find_chromium
+from ukiyoe.history import write_history
 from ukiyoe.plots.vendor import DEFAULT_CACHE, read_lock
-from ukiyoe.train.monitor import write_history
 
 REPO = Path(__file__).resolve().parents[2]
 CACHE = REPO / DEFAULT_CACHE

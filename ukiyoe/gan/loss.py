@@ -18,9 +18,9 @@ from torch import nn
 from torch.nn import functional as F
 
 from ukiyoe.errors import CheckpointError, ConfigError
-from ukiyoe.models import Networks
-from ukiyoe.regularizers import GradientPenalty, InstanceNoise, LabelSmoothing, R1Penalty
-from ukiyoe.schedules import GrowthCurriculum, IsolationSchedule
+from ukiyoe.gan.networks import Networks
+from ukiyoe.gan.regularizers import GradientPenalty, InstanceNoise, LabelSmoothing, R1Penalty
+from ukiyoe.gan.schedules import GrowthCurriculum, IsolationSchedule
 
 LOSS_TYPES = ("non_saturating", "hinge", "wasserstein")
 PHASES = ("D", "Dreg", "critic", "G")
@@ -56,7 +56,8 @@ def frozen(*modules: nn.Module | None) -> Iterator[None]:
             param.requires_grad_(flag)
 
 
-@gin.configurable(module="ukiyoe.loss")
+# The networks and schedules come from ``assemble``; gin binds only the objective's own choices.
+@gin.configurable(module="ukiyoe.gan", denylist=["networks", "isolation", "growth"])
 class GANLoss:
     """``loss_type`` for D and G; ``critic_loss_type`` (default: the same) for the transformer critic.
 
@@ -67,6 +68,8 @@ class GANLoss:
     def __init__(
         self,
         networks: Networks,
+        isolation: IsolationSchedule,
+        growth: GrowthCurriculum,
         loss_type: str = "non_saturating",
         critic_loss_type: str | None = None,
         gradient_penalty: GradientPenalty | None = None,
@@ -88,8 +91,7 @@ class GANLoss:
         self.label_smoothing, self.instance_noise = label_smoothing, instance_noise
         self.critic_gradient_penalty = critic_gradient_penalty
         self.adaptive_critic_weight = adaptive_critic_weight
-        self.isolation = IsolationSchedule()
-        self.growth = GrowthCurriculum()
+        self.isolation, self.growth = isolation, growth
 
     @property
     def dreg_interval(self) -> int | None:

@@ -1,4 +1,4 @@
-"""The consumer API: the trained EMA generator (NCA refiner included) rebuilt from a checkpoint directory.
+"""Sampling from a trained run: its EMA generator (NCA refiner included) rebuilt from a checkpoint directory.
 
 The networks are rebuilt from ``<dir>/config/operative.gin`` and only weights are read from the checkpoint
 (weights-only loading), so later stages never unpickle code and never recompile the config.
@@ -13,7 +13,8 @@ from typing import Any
 import torch
 
 from ukiyoe.errors import CheckpointError
-from ukiyoe.train.checkpoint import load_newest_valid
+from ukiyoe.gan.checkpoint import load_newest_valid
+from ukiyoe.gan.sampling import private_rng
 
 
 @dataclass
@@ -38,10 +39,8 @@ class LoadedGenerator:
         if n < 1 or batch_size < 1:
             raise ValueError(f"sample: n and batch_size must be >= 1, got {n}, {batch_size}")
         z = torch.randn(n, self.z_dim, generator=torch.Generator().manual_seed(seed))
-        devices = [self.device.index or 0] if self.device.type == "cuda" else []
         chunks = []
-        with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(seed)
+        with private_rng(seed, self.device):
             for part in z.split(batch_size):
                 chunks.append(self.module(part.to(self.device)).float().clamp_(-1.0, 1.0).cpu())
         return torch.cat(chunks)
@@ -50,11 +49,11 @@ class LoadedGenerator:
 def load_generator(checkpoint_dir: Path | str, device: str | torch.device = "cpu") -> LoadedGenerator:
     """The EMA generator of the newest valid checkpoint in ``checkpoint_dir`` (e.g. ``checkpoints/fixed``)."""
     from ukiyoe.config import activate, load_compiled
-    from ukiyoe.models import StyleNCAGenerator
+    from ukiyoe.gan.assemble import GAN_MODULES, assemble_generator
 
     directory = Path(checkpoint_dir)
     compiled = load_compiled(directory / "config")
-    activate(compiled)
+    activate(compiled, GAN_MODULES, skip_unknown=True)
     found = load_newest_valid(directory, "cpu")
     if found is None:
         raise CheckpointError(f"{directory}: no valid checkpoint (ckpt-*.pt with a matching .sha256)")
@@ -62,7 +61,7 @@ def load_generator(checkpoint_dir: Path | str, device: str | torch.device = "cpu
     meta = dict(payload["meta"])
     if meta.get("config_sha256") != compiled.sha256:
         raise CheckpointError(f"{entry.path}: config hash differs from {directory / 'config'}")
-    module = StyleNCAGenerator()
+    module = assemble_generator()
     try:
         module.load_state_dict(payload["ema"])
     except RuntimeError as error:

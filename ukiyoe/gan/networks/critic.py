@@ -12,7 +12,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from ukiyoe.errors import ConfigError
-from ukiyoe.models.layers import maybe_spectral_norm
+from ukiyoe.gan.networks.layers import maybe_spectral_norm
 
 
 class Attention(nn.Module):
@@ -52,7 +52,7 @@ class TransformerBlock(nn.Module):
         return x + self.mlp(self.norm2(x))
 
 
-@gin.configurable(module="ukiyoe.models")
+@gin.configurable(module="ukiyoe.gan")
 class TransformerCritic(nn.Module):
     """Non-overlapping ``patch_size`` patches, ``depth`` pre-norm blocks, one logit from CLS or mean pool."""
 
