@@ -21,14 +21,14 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ukiyoe.compare.cli import DEFAULT_METRICS_FILE
 from ukiyoe.compare.dvc_experiments import ExperimentRecord, exp_show, run_dvc
-from ukiyoe.compare.headline import COLLAPSE_AFTER, COVERAGE_AFTER, METRICS_FILE
+from ukiyoe.compare.headline import COLLAPSE_AFTER, COVERAGE_AFTER
 from ukiyoe.compare.verdict import SPECS_BY_KEY, number
 from ukiyoe.errors import UkiyoeError
 
 ABLATE_PARAM = "ablate.fix"
 REFERENCE_FIX = "none"
-DEFAULT_METRICS_FILE = METRICS_FILE
 # The experiment side's score and coverage: named so in the compare headline, plainly in a per-side report.
 SCORE_KEYS, COVERAGE_KEYS = (COLLAPSE_AFTER, "collapse_score"), (COVERAGE_AFTER, "coverage")
 NAME_PATTERN = re.compile(r"^ablate-(?P<round>\d{14})-(?P<fix>.+)$")
