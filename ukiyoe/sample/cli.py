@@ -33,6 +33,6 @@ def handle(args: argparse.Namespace) -> int:
     request = SampleRequest(args.checkpoint, tuple(parse_seeds(args.seeds)), args.out, args.truncation,
                             args.grid, args.interpolate, args.device)
     manifest = run(request)
-    print(f"wrote {len(manifest['files'])} files to {args.out} (step {manifest['step']}, "
+    print(f"wrote {len(manifest['files'])} pictures and sample.json to {args.out} (step {manifest['step']}, "
           f"epoch {manifest['epoch']}, ψ {args.truncation})")
     return 0

@@ -8,7 +8,7 @@ from ukiyoe.errors import UkiyoeError
 
 MAX_SEEDS = 4096
 MAX_SEED = 2**31 - 1
-_PART = re.compile(r"(\d{1,10})(?:-(\d{1,10}))?")
+_PART = re.compile(r"([0-9]{1,10})(?:-([0-9]{1,10}))?")  # ASCII digits only: \d also matches ٣
 
 
 def parse_seeds(text: str, limit: int = MAX_SEEDS) -> list[int]:
