@@ -93,3 +93,18 @@ def test_unmeasured_epochs_are_skipped_not_drawn_as_zero(page: tuple[Path, str])
     for match in diversity:
         assert match["d"].count("L") == 2  # epochs 2, 4 and 6: three points, not six
         assert "epoch: 2;" in match["label"]
+
+
+@pytest.mark.skipif(not _vendored(), reason="the pinned Vega tarballs are not fetched (make plots-vendor)")
+def test_a_changed_tarball_never_reaches_a_page(tmp_path: Path) -> None:
+    from ukiyoe.errors import UkiyoeError
+    from ukiyoe.plots.page import build_template
+
+    cache = tmp_path / "cache"
+    shutil.copytree(CACHE, cache)
+    tarball = cache / read_lock()[1].tarball
+    data = bytearray(tarball.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    tarball.write_bytes(bytes(data))
+    with pytest.raises(UkiyoeError, match=r"sha256 .* differs from vendor.lock's .* for vega-lite 5\.21\.0"):
+        build_template(cache)
