@@ -22,7 +22,8 @@ FORBIDDEN = {
     "ukiyoe.sample": ("ukiyoe.train", "ukiyoe.diagnose", "ukiyoe.compare", "ukiyoe.data", "ukiyoe.config"),
 }
 # The convention homes sit below every layer: they import nothing of the layers.
-FOUNDATION = ("ukiyoe.errors", "ukiyoe.files", "ukiyoe.images", "ukiyoe.history", "ukiyoe.params")
+FOUNDATION = ("ukiyoe.errors", "ukiyoe.files", "ukiyoe.images", "ukiyoe.history", "ukiyoe.params",
+              "ukiyoe.ranges")
 # A command line is the one place that may name the experiment's configurable modules.
 COMMAND_LINES = ("ukiyoe.config.cli",)
 
