@@ -55,8 +55,12 @@ def run_together(commands: dict[str, list[str]], env: dict[str, str], timeout: f
     wall = time.perf_counter() - start
     summaries = {}
     for name, command in commands.items():
-        path = Path(command[command.index("--metrics") + 1]) / "summary.json"
-        summaries[name] = json.loads(path.read_text()) if path.exists() else {"failed": failures.get(name)}
+        metrics = Path(command[command.index("--metrics") + 1])
+        files = [metrics / "summary.json", metrics / "details.json"]
+        if all(path.exists() for path in files):
+            summaries[name] = {k: v for path in files for k, v in json.loads(path.read_text()).items()}
+        else:
+            summaries[name] = {"failed": failures.get(name)}
     return wall, summaries
 
 

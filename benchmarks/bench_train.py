@@ -2,7 +2,8 @@
 
 Each variant is a real ``ukiyoe train`` run (its own process) of ``--epochs`` epochs on synthetic data made
 by ``ukiyoe prepare``; the figure reported is the throughput after the first epoch (compilation and cuDNN
-autotuning excluded) taken from the run's summary.json. Prints one Markdown table row per variant.
+autotuning excluded) taken from the run's summary.json and details.json. Prints one Markdown table row
+per variant.
 
     python benchmarks/bench_train.py --profile full --resolution 64 --batch-sizes 32 --variants eager fast
     python benchmarks/bench_train.py --profile demo --variants eager          # the CPU demo
@@ -122,6 +123,7 @@ def main() -> None:
                 print(f"| {batch_size} | {name} | {failure} | | | | |", flush=True)
                 continue
             summary = json.loads((out / "metrics" / "summary.json").read_text())
+            summary.update(json.loads((out / "metrics" / "details.json").read_text()))
             summaries[f"{batch_size}/{name}"] = summary
             memory = summary.get("peak_memory_gib")
             print(
