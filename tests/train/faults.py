@@ -2,7 +2,8 @@
 
 In-process: put ``make_hook(...)`` into the seam. For a subprocess (a crash must kill a real process), run
 this file instead of ``-m ukiyoe``: it reads ``UKIYOE_FAULT_KILL_AT_STEP`` and ``UKIYOE_FAULT_NAN_AT_STEP``,
-installs the faults and runs the ``ukiyoe`` command with the remaining arguments.
+installs the faults and runs the ``ukiyoe`` command with the remaining arguments. Under torchrun,
+``UKIYOE_FAULT_RANK`` limits the faults to that rank.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import torch
 
 KILL_AT_STEP = "UKIYOE_FAULT_KILL_AT_STEP"
 NAN_AT_STEP = "UKIYOE_FAULT_NAN_AT_STEP"
+FAULT_RANK = "UKIYOE_FAULT_RANK"
 LAUNCHER = __file__
 
 
@@ -45,5 +47,7 @@ if __name__ == "__main__":
     from ukiyoe.cli import main
     from ukiyoe.train.loop import AFTER_STEP_HOOKS
 
-    AFTER_STEP_HOOKS.append(make_hook(_step(KILL_AT_STEP), _step(NAN_AT_STEP)))
+    only = os.environ.get(FAULT_RANK)
+    if only is None or only == os.environ.get("RANK", "0"):
+        AFTER_STEP_HOOKS.append(make_hook(_step(KILL_AT_STEP), _step(NAN_AT_STEP)))
     sys.exit(main(sys.argv[1:]))

@@ -1,36 +1,137 @@
-"""Two gloo processes under torchrun train in sync; their checkpoint resumes in a single process."""
+"""Data parallelism under gloo: shards, per-rank penalty gradients, one rank's NaN, resume at another size."""
 
 from __future__ import annotations
 
 import json
 import signal
 
-from faults import KILL_AT_STEP, LAUNCHER
+import numpy as np
+import pytest
+import torch
+from faults import FAULT_RANK, KILL_AT_STEP, LAUNCHER, NAN_AT_STEP
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from ranks import BATCH_SIZES, discriminator, global_batch, gradients, penalties, run_ranks
 
 from ukiyoe.cli import main
-from ukiyoe.gan.checkpoint import list_checkpoints, load_newest_valid
+from ukiyoe.data.loader import ResumableSampler
+from ukiyoe.gan.checkpoint import list_checkpoints, load_checkpoint, load_newest_valid
+from ukiyoe.train.batches import RealBatches
+from ukiyoe.train.distributed import Distributed
 
-# The fault launcher instead of ``-m ukiyoe``, so that a rank can be killed mid-run.
+# The fault launcher instead of ``-m ukiyoe``, so that a rank can be killed or poisoned mid-run.
 TORCHRUN = ("-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", LAUNCHER)
+EVERY_3 = ("--bind", "TrainOptions.checkpoint_every = 3")
 
 
-def test_two_process_run_stays_in_sync_and_resumes_single_process(workspace) -> None:
-    # 48 images, batch 8: 3 steps per epoch and process. Checkpoint at the end of epoch 1, die in epoch 2.
-    binds = ("--bind", "TrainOptions.checkpoint_every = 3")
-    result = workspace.run("ddp", *binds, env={KILL_AT_STEP: "4"}, launcher=TORCHRUN)
+def image_ids(batch: torch.Tensor) -> list[int]:
+    """The index of each image of a batch built by ``numbered_images`` (pixel value = index)."""
+    return [round((float(image[0, 0, 0]) + 1) * 127.5) for image in batch]
+
+
+def same(left: torch.Tensor | None, right: torch.Tensor | None) -> bool:
+    return left is right is None or (left is not None and right is not None and torch.equal(left, right))
+
+
+def numbered_images(count: int) -> np.ndarray:
+    return np.broadcast_to(np.arange(count, dtype=np.uint8)[:, None, None, None], (count, 4, 4, 3)).copy()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    count=st.integers(4, 120),
+    world_size=st.integers(1, 4),
+    per_rank=st.integers(1, 5),
+    seed=st.integers(0, 2**31 - 1),
+    epoch=st.integers(1, 50),
+)
+def test_shards_are_disjoint_cover_the_epoch_and_make_up_the_global_batch(
+    count: int, world_size: int, per_rank: int, seed: int, epoch: int
+) -> None:
+    samplers = [ResumableSampler(count, seed, rank, world_size) for rank in range(world_size)]
+    together = np.concatenate([sampler.epoch_indices(epoch) for sampler in samplers])
+    assert len(set(together.tolist())) == len(together) == count - count % world_size  # drop_last trims < N
+
+    batch = per_rank * world_size
+    if count // batch < 1:
+        return
+    images, cpu = numbered_images(count), torch.device("cpu")
+    alone = RealBatches(images, batch, seed, Distributed(), cpu)
+    ranks = [RealBatches(images, batch, seed, Distributed(r, world_size, r), cpu) for r in range(world_size)]
+    assert {r.steps_per_epoch for r in ranks} == {alone.steps_per_epoch} == {count // batch}
+    for position in range(alone.steps_per_epoch):
+        shares = [image_ids(r.batch(epoch, position)) for r in ranks]
+        interleaved = [shares[i % world_size][i // world_size] for i in range(batch)]
+        assert interleaved == image_ids(alone.batch(epoch, position))  # rank r holds rows r, r + N, ...
+
+
+def test_penalty_gradients_are_per_rank_then_averaged(tmp_path) -> None:
+    """R1 and the gradient penalty are double backwards: each rank differentiates its share, then the .grad
+    tensors are averaged. That equals the single-process gradient on the whole global batch (the
+    penalties are per-image means) as long as D couples no images; MinibatchStdDev couples images of a
+    group, and stays equal only while its group size (4) divides each rank's share."""
+    per_rank = run_ranks(2, tmp_path)
+    for key, grads in per_rank[0].items():
+        assert all(same(grads[name], per_rank[1][key][name]) for name in grads), key  # the same update
+    for batch_size in BATCH_SIZES:
+        real = global_batch(batch_size)
+        for stddev in (False, True):
+            for name in ("r1", "gp"):
+                critic = discriminator(stddev)
+                penalties(critic, real)[name].backward()
+                expected, got = gradients(critic), per_rank[0][(batch_size, stddev, name)]
+                assert [k for k in got if got[k] is None] == [k for k in expected if expected[k] is None]
+                reached = [k for k in expected if expected[k] is not None]
+                close = all(torch.allclose(got[k], expected[k], rtol=1e-4, atol=1e-6) for k in reached)
+                coupled = stddev and batch_size // 2 < 4
+                assert close != coupled, (batch_size, stddev, name)
+
+
+def test_a_two_process_run_stays_in_sync_and_resumes_single_process_where_it_stopped(workspace) -> None:
+    # Global batch 8: 4 images per rank, 6 steps per epoch at any process count. Die mid-epoch 1.
+    result = workspace.run("ddp", *EVERY_3, env={KILL_AT_STEP: "4"}, launcher=TORCHRUN)
     assert "diverged" not in result.stderr
-    assert result.returncode != 0 and f"exitcode  : -{int(signal.SIGKILL)}" in result.stderr, result.stderr[
-        -2000:
-    ]
-    checkpoints = list_checkpoints(workspace.root / "ddp")
-    assert [entry.step for entry in checkpoints] == [0, 3]  # each save first checked both ranks' weights
+    killed = f"exitcode  : -{int(signal.SIGKILL)}"
+    assert result.returncode != 0 and killed in result.stderr, result.stderr[-2000:]
+    steps = [entry.step for entry in list_checkpoints(workspace.root / "ddp")]
+    assert steps == [0, 3]  # each save first checked both ranks' weights
     _, payload = load_newest_valid(workspace.root / "ddp")
     assert payload["meta"]["world_size"] == 2 and len(payload["rng"]) == 2
 
-    assert main(workspace.train_args("ddp", *binds, "--resume", "auto")) == 0
+    assert main(workspace.train_args("ddp", *EVERY_3, "--resume", "auto")) == 0
+    assert workspace.sacred_run()["info"]["resumed_from_step"] == 3
     _, final = load_newest_valid(workspace.root / "ddp")
     assert final["step"] == 2 * workspace.steps_per_epoch and final["meta"]["world_size"] == 1
     history = (workspace.root / "metrics" / "ddp" / "history.csv").read_text().splitlines()
-    assert [line.split(",")[:2] for line in history[1:]] == [["1", "3"], ["2", "12"]]
+    assert [line.split(",")[:2] for line in history[1:]] == [["1", "6"], ["2", "12"]]
     summary = json.loads((workspace.root / "metrics" / "ddp" / "summary.json").read_text())
-    assert summary["epochs"] == 2
+    assert summary["epochs"] == 2 and summary["steps"] == 12
+
+
+def test_a_one_process_checkpoint_resumes_on_two_where_it_stopped(workspace) -> None:
+    killed = workspace.run("grow", *EVERY_3, env={KILL_AT_STEP: "5"}, launcher=(LAUNCHER,))
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    result = workspace.run("grow", *EVERY_3, "--resume", "auto", launcher=TORCHRUN)
+    assert result.returncode == 0, result.stderr[-2000:]
+    steps = [entry.step for entry in list_checkpoints(workspace.root / "grow")]
+    assert steps[-2:] == [9, 12]  # from step 3 on, the same step numbers the uninterrupted run writes
+    final = load_checkpoint(list_checkpoints(workspace.root / "grow")[-1].path)
+    assert final["meta"]["world_size"] == 2 and len(final["rng"]) == 2
+    # Rank 1 had no saved random state: it must not replay rank 0's (same z on both ranks).
+    assert not torch.equal(final["rng"][0]["torch"], final["rng"][1]["torch"])
+    history = (workspace.root / "metrics" / "grow" / "history.csv").read_text().splitlines()
+    assert [line.split(",")[:2] for line in history[1:]] == [["1", "6"], ["2", "12"]]
+
+
+@pytest.mark.timeout(240)
+def test_a_nan_on_one_rank_rolls_back_every_rank(workspace) -> None:
+    # Rank 1's generator turns NaN after step 2; step 3 (no G step, no check due) has NaN losses on rank 1
+    # only, so rank 0 must enter the guard with it or the next all-reduce would pair different collectives.
+    result = workspace.run("nan", env={NAN_AT_STEP: "2", FAULT_RANK: "1"}, launcher=TORCHRUN)
+    assert result.returncode == 0, result.stderr[-2000:]
+    events = workspace.sacred_run()["info"]["watchdog_events"]
+    assert [(e["step"], e["action"], e["rolled_back_to"]) for e in events] == [(3, "rollback", 0)]
+    for entry in list_checkpoints(workspace.root / "nan"):
+        payload = load_checkpoint(entry.path)
+        weights = [t for w in payload["networks"].values() for t in w.values()]
+        assert all(torch.isfinite(tensor).all() for tensor in weights), entry.path

@@ -2,7 +2,9 @@
 
 Each epoch's order is a pure function of seed and epoch, so the loop finds a batch from its step counter:
 the sampler's position is saved with the step, a resumed run reads exactly the batches the uninterrupted run
-would have read, and each rank reads a disjoint shard. On a GPU the whole set is kept in GPU memory when it
+would have read, and each rank reads a disjoint shard. ``batch_size`` is global: rank r of N reads every N-th
+image of the global batch, so the ranks together read at each step what one process would read alone, and
+steps per epoch do not depend on N. On a GPU the whole set is kept in GPU memory when it
 fits (``GPU_RESIDENT_LIMIT_BYTES``), so no step waits for host copies.
 """
 
@@ -14,7 +16,7 @@ import torch
 from ukiyoe.data.loader import ResumableSampler, batch_to_tensor, fetch_batch
 from ukiyoe.errors import DataError
 from ukiyoe.images import to_signed
-from ukiyoe.train.distributed import Distributed
+from ukiyoe.train.distributed import Distributed, per_rank_batch
 
 GPU_RESIDENT_LIMIT_BYTES = 4 << 30
 
@@ -29,14 +31,15 @@ class RealBatches:
         device: torch.device,
         channels_last: bool = False,
     ) -> None:
+        per_rank = per_rank_batch(context, batch_size)
         self.sampler = ResumableSampler(len(images), seed, context.rank, context.world_size)
-        self.steps_per_epoch = self.sampler.num_batches(batch_size)
+        self.steps_per_epoch = self.sampler.num_batches(per_rank)
         if self.steps_per_epoch < 1:
             raise DataError(
-                f"prepared data: {len(images)} images cannot fill one batch of {batch_size} per process "
-                f"({context.world_size} process(es)); lower batch_size or prepare more images"
+                f"prepared data: {len(images)} images cannot fill one batch of {batch_size}; lower "
+                "batch_size or prepare more images"
             )
-        self.batch_size, self.device, self.channels_last = batch_size, device, channels_last
+        self.batch_size, self.device, self.channels_last = per_rank, device, channels_last
         self.host_images = images
         on_gpu = device.type == "cuda" and images.nbytes <= GPU_RESIDENT_LIMIT_BYTES
         self.device_images = torch.from_numpy(np.ascontiguousarray(images)).to(device) if on_gpu else None
