@@ -94,6 +94,12 @@ class Bench:
             history = [numbers(row) for row in csv.DictReader(handle)]
         return {"summary": json.loads((metrics / "summary.json").read_text()), "history": history}
 
+    def sizes(self) -> str:
+        """The profile and resolution when this script sets them, else where the sizes come from."""
+        if "profile" in yaml.safe_load((self.args.params or REPO / "params.yaml").read_text()):
+            return f"profile {self.args.profile}, {self.args.resolution} px, {self.args.count} images"
+        return f"sizes from {self.args.params}, data {self.data}"
+
     def steps_per_epoch(self, batch_size: int) -> int:
         return json.loads((self.data / "manifest.json").read_text())["count"] // batch_size
 
@@ -124,7 +130,8 @@ def compare(left: list[dict[str, float]], right: list[dict[str, float]]) -> dict
     """Mean over epochs of |left - right| for every metric both histories logged every epoch."""
     keys = [k for k in left[0] if k not in NOT_COMPARED and all(k in row for row in left + right)]
     return {k: sum(abs(a[k] - b[k]) for a, b in zip(left, right, strict=True)) / len(left) for k in keys
-            if all(math.isfinite(row[k]) for row in left + right) and not k.startswith("lr/")}
+            if all(math.isfinite(row[k]) for row in left + right) and not k.startswith("lr/")
+            and len({row[k] for row in left + right}) > 1}  # a constant (a schedule's value) says nothing
 
 
 def throughput(bench: Bench, gpus: int) -> dict[str, Any]:
@@ -188,9 +195,8 @@ def resume(bench: Bench, gpus: int, reference: list[dict[str, float]]) -> dict[s
 def markdown(result: dict[str, Any]) -> str:
     speed, match, legs = result["throughput"], result["parity"], result["resume"]
     rates = speed["images_per_second"]
-    lines = [f"{result['device']}, torch {result['torch']}, {result['experiment']}, profile "
-             f"{result['profile']}, {result['resolution']} px, {result['epochs']} epochs, "
-             f"seed {result['seed']}",
+    lines = [f"{result['device']}, torch {result['torch']}, {result['experiment']}, {result['sizes']}, "
+             f"{result['epochs']} epochs, seed {result['seed']}",
              "", "| processes | batch | images/s after epoch 1 |", "|---|---|---|"]
     lines += [f"| {p} | {speed['per_gpu_batch'] * int(p)} | {rate:.1f} |" for p, rate in rates.items()]
     lines += ["", f"scaling at the same per-GPU batch: {speed['scaling']:.2f}x", "",
@@ -228,11 +234,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--bind", action="append", default=[], help="extra gin binding for every run")
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds allowed per run")
     parser.add_argument("--out", type=Path, default=None, help="write result.json and result.md here")
+    parser.add_argument("--work", type=Path, default=None, help="runs go here (default: a new temp dir)")
     args = parser.parse_args(argv)
 
     import torch
 
-    work = Path(tempfile.mkdtemp(prefix="bench-multi-gpu-"))
+    work = args.work or Path(tempfile.mkdtemp(prefix="bench-multi-gpu-"))
+    work.mkdir(parents=True, exist_ok=True)
     bench = Bench(args, work)
     if args.data is None:
         params = bench.params("prepare", args.per_gpu_batch, args.epochs, args.seed)
@@ -242,7 +250,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     result: dict[str, Any] = {
         "device": torch.cuda.get_device_name(0) if on_gpu else "CPU (gloo)",
         "torch": torch.__version__, "gpus": args.gpus, "experiment": str(args.experiment),
-        "profile": args.profile, "resolution": args.resolution, "epochs": args.epochs, "seed": args.seed,
+        "sizes": bench.sizes(), "epochs": args.epochs, "seed": args.seed,
         "nccl_env": {k: bench.env[k] for k in NCCL_SAFE},
     }
     result["throughput"] = throughput(bench, args.gpus)

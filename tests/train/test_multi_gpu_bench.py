@@ -25,7 +25,7 @@ def test_the_benchmark_measures_scaling_parity_and_resume_across_world_sizes(wor
     result = load_benchmark().main([
         "--gpus", "2", "--device", "cpu", "--experiment", str(workspace.experiment),
         "--params", str(workspace.params), "--data", str(workspace.data), "--per-gpu-batch", "4",
-        "--epochs", "2", "--timeout", "300", "--out", str(out),
+        "--epochs", "2", "--timeout", "300", "--out", str(out), "--work", str(workspace.root / "bench"),
     ])
     assert result["nccl_env"]["NCCL_NVLS_ENABLE"] == "0"
     assert math.isfinite(result["throughput"]["scaling"]) and result["throughput"]["scaling"] > 0
