@@ -15,9 +15,13 @@ from ranks import BATCH_SIZES, discriminator, global_batch, gradients, penalties
 
 from ukiyoe.cli import main
 from ukiyoe.data.loader import ResumableSampler
+from ukiyoe.errors import ConfigError
 from ukiyoe.gan.checkpoint import list_checkpoints, load_checkpoint, load_newest_valid
 from ukiyoe.train.batches import RealBatches
 from ukiyoe.train.distributed import Distributed
+from ukiyoe.train.guard import agreed
+from ukiyoe.train.stage import select_device
+from ukiyoe.train.watchdog import Indicators
 
 # The fault launcher instead of ``-m ukiyoe``, so that a rank can be killed or poisoned mid-run.
 TORCHRUN = ("-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", LAUNCHER)
@@ -135,3 +139,20 @@ def test_a_non_finite_loss_on_one_rank_sends_every_rank_into_the_guard(workspace
     assert events[0]["reasons"] == ["non-finite weights or samples"]
     _, final = load_newest_valid(workspace.root / "inf")
     assert final["step"] == 2 * workspace.steps_per_epoch and final["watchdog"]["rollbacks"] == 1
+
+
+def test_each_process_takes_its_local_gpu_and_the_global_batch_must_divide() -> None:
+    second = Distributed(3, 4, 1)
+    assert select_device("auto" if torch.cuda.is_available() else "cuda", second) == torch.device("cuda", 1)
+    assert select_device("cpu", second) == torch.device("cpu")
+    images = numbered_images(48)
+    with pytest.raises(ConfigError, match="batch_size 10 is the global batch .* among 4 processes"):
+        RealBatches(images, 10, 0, second, torch.device("cpu"))
+    assert RealBatches(images, 12, 0, second, torch.device("cpu")).batch(1, 0).shape[0] == 3
+
+
+def test_every_rank_decides_from_the_same_indicators() -> None:
+    healthy = [Indicators(0.5 + rank * 1e-7, 0.0, 0.5, True) for rank in range(3)]
+    assert agreed(healthy) is healthy[0]  # rank 0's numbers, not each rank's own rounding
+    broken = Indicators(float("nan"), float("nan"), float("nan"), False)
+    assert agreed([healthy[0], broken, healthy[2]]) is broken  # any rank's non-finite state wins
