@@ -54,9 +54,29 @@ def penalty_gradients(rank: int, world_size: int, init_file: str, out: str) -> N
                     penalties(critic, real)[name].backward()  # the double backward, on this rank's share
                     average_gradients(context, list(critic.parameters()))
                     result[(batch_size, stddev, name)] = gradients(critic)
+        result["partly_reached"] = partly_reached(context)
         torch.save(result, Path(out) / f"rank{rank}.pt")
     finally:
         dist.destroy_process_group()
+
+
+def three_layers() -> torch.nn.ModuleList:
+    torch.manual_seed(0)
+    return torch.nn.ModuleList(torch.nn.Linear(3, 3) for _ in range(3))
+
+
+def layer_losses(layers: torch.nn.ModuleList, rank: int) -> torch.Tensor:
+    """Rank 0 uses layers 0 and 1, rank 1 only layer 0; no rank uses layer 2."""
+    x = torch.full((2, 3), float(rank + 1))
+    return layers[0](x).sum() + (layers[1](x).square().sum() if rank == 0 else 0.0)
+
+
+def partly_reached(context: Distributed) -> dict[str, torch.Tensor | None]:
+    """Gradients when the ranks' graphs reach different parameters."""
+    layers = three_layers()
+    layer_losses(layers, context.rank).backward()
+    average_gradients(context, list(layers.parameters()))
+    return gradients(layers)
 
 
 def run_ranks(world_size: int, work: Path) -> list[dict]:

@@ -11,7 +11,16 @@ import torch
 from faults import FAULT_RANK, INF_LOSS_AT_STEP, KILL_AT_STEP, LAUNCHER
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ranks import BATCH_SIZES, discriminator, global_batch, gradients, penalties, run_ranks
+from ranks import (
+    BATCH_SIZES,
+    discriminator,
+    global_batch,
+    gradients,
+    layer_losses,
+    penalties,
+    run_ranks,
+    three_layers,
+)
 
 from ukiyoe.cli import main
 from ukiyoe.data.loader import ResumableSampler
@@ -77,6 +86,12 @@ def test_penalty_gradients_are_per_rank_then_averaged(tmp_path) -> None:
     per_rank = run_ranks(2, tmp_path)
     for key, grads in per_rank[0].items():
         assert all(same(grads[name], per_rank[1][key][name]) for name in grads), key  # the same update
+    # A parameter only rank 0 reached gets half its gradient on both ranks; one no rank reached, none.
+    layers = three_layers()
+    (layer_losses(layers, 0) + layer_losses(layers, 1)).div(2).backward()
+    expected, got = gradients(layers), per_rank[0].pop("partly_reached")
+    assert [k for k in got if got[k] is None] == ["2.weight", "2.bias"]
+    assert all(torch.allclose(got[k], expected[k]) for k in expected if expected[k] is not None)
     for batch_size in BATCH_SIZES:
         real = global_batch(batch_size)
         for stddev in (False, True):
