@@ -76,11 +76,13 @@ def average_gradients(context: Distributed, parameters: list[torch.nn.Parameter]
         return
     pieces = [p.grad.reshape(-1) if p.grad is not None else p.new_zeros(p.numel()) for p in parameters]
     present = [1.0 if p.grad is not None else 0.0 for p in parameters]
-    flat = torch.cat([*pieces, torch.tensor(present, dtype=pieces[0].dtype, device=pieces[0].device)])
+    complete = 0.0 not in present  # the usual case: no host-to-device copy and no sync
+    marks = pieces[0].new_ones(len(present)) if complete else pieces[0].new_tensor(present)
+    flat = torch.cat([*pieces, marks])
     dist.all_reduce(flat)
     flat /= context.world_size
-    # Only a rank that lacks a gradient needs the counts on the host (a sync); the others were reached.
-    reached = flat[-len(parameters) :].tolist() if 0.0 in present else present
+    # Only a rank that lacks a gradient needs the counts on the host; the others were reached.
+    reached = present if complete else flat[-len(parameters) :].tolist()
     offset = 0
     for parameter, share in zip(parameters, reached, strict=True):
         count = parameter.numel()
