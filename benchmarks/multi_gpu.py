@@ -3,7 +3,7 @@
 Every figure comes from real ``ukiyoe train`` runs (``torchrun --standalone`` for several processes):
 
 1. throughput: 1 process at batch b against N processes at batch N·b (the same per-GPU batch), images/s
-   after the first epoch from each run's summary.json, and the scaling factor;
+   after the first epoch from each run's details.json, and the scaling factor;
 2. parity: N processes against 1 process at the same global batch B and seed, after the same images; the
    scale for "agree" is the difference between two 1-process runs whose seeds differ (ranks draw their
    own z, so an N-process run is a run of another noise draw, not a replay);
@@ -80,7 +80,7 @@ class Bench:
                 str(self.work / name / "metrics"), *self.binds, *extra]
 
     def train(self, name: str, processes: int, params: Path, *extra: str) -> dict[str, Any]:
-        """One finished run: its summary.json and history.csv rows."""
+        """One finished run: its summary.json and details.json, and its history.csv rows."""
         completed = subprocess.run(self.command(name, processes, params, *extra), cwd=REPO, env=self.env,
                                    capture_output=True, text=True, timeout=self.args.timeout)
         if completed.returncode != 0:
@@ -92,7 +92,9 @@ class Bench:
         metrics = self.work / name / "metrics"
         with (metrics / "history.csv").open() as handle:
             history = [numbers(row) for row in csv.DictReader(handle)]
-        return {"summary": json.loads((metrics / "summary.json").read_text()), "history": history}
+        summary = json.loads((metrics / "summary.json").read_text())  # the headline; details.json the rest
+        summary.update(json.loads((metrics / "details.json").read_text()))
+        return {"summary": summary, "history": history}
 
     def sizes(self) -> str:
         """The profile and resolution when this script sets them, else where the sizes come from."""

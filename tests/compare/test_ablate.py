@@ -26,10 +26,11 @@ removed = parser.parse_args().without_fix
 epochs = yaml.safe_load(open("params.yaml"))["epochs"]
 effects = {"ttur": (8, 0.5), "isolation": (0, 0.0)}
 score, coverage_loss = effects.get(removed, (0, 0.0))
-os.makedirs("reports/fixed", exist_ok=True)
-metrics = {"collapse_score": 2 + score, "coverage": round(0.9 - coverage_loss, 3), "epochs_run": epochs,
-           "severity": "healthy" if score < 3 else "critical"}
-json.dump(metrics, open("reports/fixed/metrics.json", "w"))
+os.makedirs("reports/compare", exist_ok=True)
+verdict = "improved" if score < 3 else "worse"
+metrics = {"collapse": f"12 → {2 + score}", "verdict": verdict, "collapse_after": 2 + score,
+           "coverage_after": round(0.9 - coverage_loss, 3), "epochs_run": epochs}
+json.dump(metrics, open("reports/compare/metrics.json", "w"))
 '''
 
 DVC_YAML = f'''stages:
@@ -38,7 +39,7 @@ DVC_YAML = f'''stages:
     deps: [train.py, experiments]
     params: [ablate.fix, epochs]
     metrics:
-      - reports/fixed/metrics.json:
+      - reports/compare/metrics.json:
           cache: false
 '''
 
@@ -99,7 +100,7 @@ def test_extra_overrides_reach_every_queued_run(ablated_repo):
     for entry in experiments:
         data = entry["revs"][0]["data"]
         assert data["params"]["params.yaml"]["data"]["epochs"] == 1
-        assert data["metrics"]["reports/fixed/metrics.json"]["data"]["epochs_run"] == 1
+        assert data["metrics"]["reports/compare/metrics.json"]["data"]["epochs_run"] == 1
 
 
 @pytest.mark.slow
@@ -113,9 +114,10 @@ def test_compare_tabulates_real_dvc_experiments(ablated_repo, report_pair, tmp_p
             "--exp", *names]
     assert run(argv) == 0
     markdown = (out / "report.md").read_text()
-    assert "| experiment | state | ablate.fix | collapse_score (↓) | severity | coverage (↑) |" in markdown
-    assert f"| {names[0]} | success | none | 2 | healthy | 0.9 |" in markdown
-    assert f"| {names[1]} | success | ttur | 10 | critical | 0.4 |" in markdown
+    columns = ("experiment", "state", "ablate.fix", "collapse", "verdict", "coverage_after")
+    assert f"| {' | '.join(columns)} |" in markdown
+    assert f"| {names[0]} | success | none | 12 → 2 | improved | 0.9 |" in markdown
+    assert f"| {names[1]} | success | ttur | 12 → 10 | worse | 0.4 |" in markdown
     assert "DVC experiments" in (out / "report.html").read_text()
 
 
@@ -132,7 +134,7 @@ def test_unknown_experiment_is_one_error(ablated_repo, report_pair, tmp_path, ca
 def record(name: str, fix: str, metrics: dict | None, state: str = "success") -> ExperimentRecord:
     return ExperimentRecord(rev=name.ljust(40, "0"), name=name, baseline="b" * 40, state=state,
                             timestamp=None, params={"params.yaml": {"ablate.fix": fix}},
-                            metrics={"reports/fixed/metrics.json": metrics} if metrics else {})
+                            metrics={"reports/compare/metrics.json": metrics} if metrics else {})
 
 
 def test_failed_fix_run_is_ranked_last_as_not_measured():

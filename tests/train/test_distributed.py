@@ -123,8 +123,8 @@ def test_a_two_process_run_stays_in_sync_and_resumes_single_process_where_it_sto
     assert final["step"] == 2 * workspace.steps_per_epoch and final["meta"]["world_size"] == 1
     history = (workspace.root / "metrics" / "ddp" / "history.csv").read_text().splitlines()
     assert [line.split(",")[:2] for line in history[1:]] == [["1", "6"], ["2", "12"]]
-    summary = json.loads((workspace.root / "metrics" / "ddp" / "summary.json").read_text())
-    assert summary["epochs"] == 2 and summary["steps"] == 12
+    details = json.loads((workspace.root / "metrics" / "ddp" / "details.json").read_text())
+    assert details["epochs"] == 2 and details["steps"] == 12
 
 
 def test_a_one_process_checkpoint_resumes_on_two_where_it_stopped(workspace) -> None:

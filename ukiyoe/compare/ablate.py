@@ -23,12 +23,14 @@ from pathlib import Path
 
 from ukiyoe.compare.cli import DEFAULT_METRICS_FILE
 from ukiyoe.compare.dvc_experiments import ExperimentRecord, exp_show, run_dvc
+from ukiyoe.compare.headline import COLLAPSE_AFTER, COVERAGE_AFTER
 from ukiyoe.compare.verdict import SPECS_BY_KEY, number
 from ukiyoe.errors import UkiyoeError
 
 ABLATE_PARAM = "ablate.fix"
 REFERENCE_FIX = "none"
-
+# The experiment side's score and coverage: named so in the compare headline, plainly in a per-side report.
+SCORE_KEYS, COVERAGE_KEYS = (COLLAPSE_AFTER, "collapse_score"), (COVERAGE_AFTER, "coverage")
 NAME_PATTERN = re.compile(r"^ablate-(?P<round>\d{14})-(?P<fix>.+)$")
 FIX_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 PENDING_STATES = ("queued", "running")
@@ -111,9 +113,14 @@ def latest_round(records: Sequence[ExperimentRecord]) -> str:
     return max(rounds)
 
 
+def _first_number(record: ExperimentRecord, keys: tuple[str, ...], metrics_file: str) -> float | None:
+    values = (number(record.metric(key, metrics_file)) for key in keys)
+    return next((value for value in values if value is not None), None)
+
+
 def _outcome(record: ExperimentRecord, fix: str, metrics_file: str) -> FixEffect:
-    score = number(record.metric("collapse_score", metrics_file))
-    coverage = number(record.metric("coverage", metrics_file))
+    score = _first_number(record, SCORE_KEYS, metrics_file)
+    coverage = _first_number(record, COVERAGE_KEYS, metrics_file)
     state = record.state if record.state != "success" or score is not None else "no metrics"
     return FixEffect(fix, record.label, state, score, coverage, None, None,
                      "not measured" if score is None else "reference")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-DEFAULT_METRICS_FILE = "reports/fixed/metrics.json"  # what compare and ablate read by default
+# The compare stage's DVC metrics file (the before/after headline), what compare --exp and ablate read.
+DEFAULT_METRICS_FILE = "reports/compare/metrics.json"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
