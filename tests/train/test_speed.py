@@ -41,7 +41,7 @@ def _per_step_values(workspace, speed: str) -> list[dict[str, float]]:
     options = dataclasses.replace(TrainOptions(), speed=speed)
     device, context = torch.device("cpu"), distributed.Distributed()
     experiment = build_experiment(options, device, context)
-    runner = make_phases(experiment, options, context, device)
+    runner = make_phases(experiment, options, context, device, options.batch_size)
     stepper = Stepper(experiment, runner)
     reals = torch.rand(STEPS, options.batch_size, 3, 8, 8, generator=torch.Generator().manual_seed(1)) * 2 - 1
     rows = []

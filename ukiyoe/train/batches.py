@@ -2,9 +2,11 @@
 
 Each epoch's order is a pure function of seed and epoch, so the loop finds a batch from its step counter:
 the sampler's position is saved with the step, a resumed run reads exactly the batches the uninterrupted run
-would have read, and each rank reads a disjoint shard. On a GPU the whole set is kept in GPU memory when it
-fits (``GPU_RESIDENT_LIMIT_BYTES``), and so is each epoch's order (one upload per epoch): a step's batch is
-a slice and a gather on the GPU, with no host-to-device copy (from pageable memory, one waits for the GPU).
+would have read, and each rank reads a disjoint shard. ``batch_size`` is global: rank r of N reads every N-th
+image of the global batch, so the ranks together read at each step what one process would read alone, and
+steps per epoch do not depend on N. On a GPU the whole set is kept in GPU memory when it fits
+(``GPU_RESIDENT_LIMIT_BYTES``), and so is each epoch's order (one upload per epoch): a step's batch is a slice
+and a gather on the GPU, with no host-to-device copy (from pageable memory, one waits for the GPU).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import torch
 from ukiyoe.data.loader import ResumableSampler, batch_to_tensor, fetch_batch
 from ukiyoe.errors import DataError
 from ukiyoe.images import to_signed
-from ukiyoe.train.distributed import Distributed
+from ukiyoe.train.distributed import Distributed, per_rank_batch
 
 GPU_RESIDENT_LIMIT_BYTES = 4 << 30
 
@@ -32,14 +34,15 @@ class RealBatches:
         resident: bool | None = None,
     ) -> None:
         """``resident``: keep images and orders on ``device`` (default: on a GPU, when they fit)."""
+        per_rank = per_rank_batch(context, batch_size)
         self.sampler = ResumableSampler(len(images), seed, context.rank, context.world_size)
-        self.steps_per_epoch = self.sampler.num_batches(batch_size)
+        self.steps_per_epoch = self.sampler.num_batches(per_rank)
         if self.steps_per_epoch < 1:
             raise DataError(
-                f"prepared data: {len(images)} images cannot fill one batch of {batch_size} per process "
-                f"({context.world_size} process(es)); lower batch_size or prepare more images"
+                f"prepared data: {len(images)} images cannot fill one batch of {batch_size}; lower "
+                "batch_size or prepare more images"
             )
-        self.batch_size, self.device, self.channels_last = batch_size, device, channels_last
+        self.batch_size, self.device, self.channels_last = per_rank, device, channels_last
         self.host_images = images
         if resident is None:
             resident = device.type == "cuda" and images.nbytes <= GPU_RESIDENT_LIMIT_BYTES

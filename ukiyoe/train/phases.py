@@ -42,8 +42,10 @@ class PhaseRunner:
     """What both speeds share: the phase itself."""
 
     def __init__(self, experiment: Experiment, options: TrainOptions, context: distributed.Distributed,
-                 device: torch.device) -> None:
+                 device: torch.device, batch_size: int) -> None:
+        """``batch_size``: this rank's share of the global batch (the number of z drawn per phase)."""
         self.experiment, self.options, self.context, self.device = experiment, options, context, device
+        self.batch_size = batch_size
 
     def autocast(self) -> contextlib.AbstractContextManager[Any]:
         if self.options.amp == "bf16":
@@ -53,7 +55,7 @@ class PhaseRunner:
     def phase(self, phase: str, real: torch.Tensor, epoch: int) -> Stats:
         for optimizer in self.experiment.optimizers.values():
             optimizer.zero_grad(set_to_none=True)
-        z = torch.randn(self.options.batch_size, self.experiment.networks.generator.z_dim, device=self.device)
+        z = torch.randn(self.batch_size, self.experiment.networks.generator.z_dim, device=self.device)
         with self.autocast():
             values = dict(self.experiment.loss.accumulate_gradients(phase, real, z, epoch))
         if not values or values.get("critic_trains") == 0.0:
@@ -100,8 +102,8 @@ class FastPhases(PhaseRunner):
     """No host read inside a step; CUDA graphs on one CUDA device, the same phases eagerly elsewhere."""
 
     def __init__(self, experiment: Experiment, options: TrainOptions, context: distributed.Distributed,
-                 device: torch.device) -> None:
-        super().__init__(experiment, options, context, device)
+                 device: torch.device, batch_size: int) -> None:
+        super().__init__(experiment, options, context, device, batch_size)
         self.means = DeviceMeans(device)
         nca = experiment.networks.generator.nca
         if nca is not None:
@@ -134,6 +136,6 @@ class FastPhases(PhaseRunner):
 
 
 def make_phases(experiment: Experiment, options: TrainOptions, context: distributed.Distributed,
-                device: torch.device) -> PhaseRunner:
+                device: torch.device, batch_size: int) -> PhaseRunner:
     runner = FastPhases if options.speed == "fast" else EagerPhases
-    return runner(experiment, options, context, device)
+    return runner(experiment, options, context, device, batch_size)
