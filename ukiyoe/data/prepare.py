@@ -4,7 +4,6 @@ inputs give byte-identical files."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -18,17 +17,9 @@ import numpy as np
 from ukiyoe.data.params import DataParams
 from ukiyoe.data.sources import Built, build
 from ukiyoe.errors import DataError
+from ukiyoe.files import sha256_files
 
 MANIFEST_FORMAT = 1
-
-
-def _sha256_files(*paths: Path) -> str:
-    digest = hashlib.sha256()
-    for path in paths:
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()
 
 
 def write_prepared(built: Built, params: DataParams, directory: Path) -> dict[str, Any]:
@@ -55,7 +46,7 @@ def write_prepared(built: Built, params: DataParams, directory: Path) -> dict[st
         "inputs": built.inputs,
         "rejected_count": len(built.rejected),
         "classifier": classifier_summary,
-        "dataset_sha256": _sha256_files(*hashed),
+        "dataset_sha256": sha256_files(*hashed),
         **built.extra,
     }
     (directory / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

@@ -13,11 +13,12 @@ import numpy as np
 import torch
 
 from ukiyoe.diagnose.features import FeatureSpace, choose_feature_space
-from ukiyoe.diagnose.images import resize_uint8, signed_to_uint8, to_nhwc, to_signed_float
+from ukiyoe.diagnose.images import resize_uint8, to_nhwc, to_signed_float
 from ukiyoe.diagnose.metrics import METRICS, MetricInputs
 from ukiyoe.diagnose.options import DiagnoseOptions
 from ukiyoe.diagnose.score import collapse_score
 from ukiyoe.errors import CheckpointError, DataError
+from ukiyoe.images import to_signed, to_uint8
 
 
 @dataclass
@@ -36,7 +37,7 @@ def signed_tensor(samples: np.ndarray | torch.Tensor, device: str) -> torch.Tens
     """Any accepted sample array → float (N, 3, H, W) in [-1, 1] on ``device``."""
     if isinstance(samples, torch.Tensor):
         if samples.dtype == torch.uint8:
-            samples = samples.float() / 127.5 - 1.0
+            samples = to_signed(samples)
         if samples.ndim != 4 or samples.shape[1] != 3:
             raise CheckpointError(f"generator samples must be (N, 3, H, W), got {tuple(samples.shape)}")
         return samples.detach().to(device=device, dtype=torch.float32)
@@ -72,7 +73,7 @@ def diagnose_samples(
         )
     values = signed_tensor(samples, device)
     height, width = real_images.shape[1:3]
-    fake_images = resize_uint8(signed_to_uint8(values.permute(0, 2, 3, 1).cpu().numpy()), height, width)
+    fake_images = resize_uint8(to_uint8(values.permute(0, 2, 3, 1).cpu().numpy()), height, width)
     space = choose_feature_space(options.feature_space, classifier, device=device)
     fake_features, real_features = standardise(space.embed(fake_images), space.embed(real_images))
     dtype = torch.float64 if device == "cpu" else torch.float32

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 from PIL import Image
 
 from ukiyoe.diagnose.diagnosis import Diagnosis
-from ukiyoe.diagnose.figures import image_grid, nearest_real, neighbour_panel, read_history, training_curves
+from ukiyoe.diagnose.figures import nearest_real, neighbour_panel, training_curves
 from ukiyoe.diagnose.options import DiagnoseOptions
 from ukiyoe.diagnose.report_content import (
     FIGURE_CAPTIONS,
@@ -21,38 +20,31 @@ from ukiyoe.diagnose.report_content import (
 )
 from ukiyoe.diagnose.report_html import render_html
 from ukiyoe.diagnose.score import CRITICAL_FROM, HEALTHY_BELOW, rubric_markdown
+from ukiyoe.files import atomic_write_json, json_safe
+from ukiyoe.history import read_history
+from ukiyoe.images import grid_image, write_png
 
-
-def json_safe(metrics: dict[str, Any]) -> dict[str, Any]:
-    """Numbers and strings only: DVC and strict JSON readers reject NaN and infinities."""
-    safe: dict[str, Any] = {}
-    for key, value in metrics.items():
-        if isinstance(value, float) and not math.isfinite(value):
-            safe[key] = str(value)
-        elif hasattr(value, "item"):
-            safe[key] = value.item()
-        else:
-            safe[key] = value
-    return safe
+GRID_TILE = 64  # pixels per image in the sample grids, whatever the training resolution
 
 
 def save_figures(
     diagnosis: Diagnosis, options: DiagnoseOptions, out: Path, history: Path | None
 ) -> dict[str, Path]:
     figures: dict[str, Image.Image | None] = {
-        "samples": image_grid(diagnosis.fake_images, options.grid_size),
-        "real": image_grid(diagnosis.real_images, options.grid_size),
+        "samples": grid_image(diagnosis.fake_images[: options.grid_size], tile=GRID_TILE),
+        "real": grid_image(diagnosis.real_images[: options.grid_size], tile=GRID_TILE),
     }
     order, _ = nearest_real(diagnosis.fake_features, diagnosis.real_features, options.neighbour_rows)
     figures["neighbours"] = neighbour_panel(diagnosis.fake_images, diagnosis.real_images, order)
     if history is not None and history.is_file():
-        columns = read_history(history)
+        columns = {name: values for name, values in read_history(history).items()
+                   if not all(math.isnan(value) for value in values)}
         figures["curves"] = training_curves(columns) if columns else None
     paths = {}
     for name, image in figures.items():
         if image is not None:
             paths[name] = out / f"{name}.png"
-            image.save(paths[name])
+            write_png(paths[name], image)
     return paths
 
 
@@ -111,8 +103,8 @@ def write_report(
     for stale in REPORT_FILES:  # a figure not drawn this time must not survive from an earlier run
         (out / stale).unlink(missing_ok=True)
     metrics = json_safe(diagnosis.metrics)
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    (out / "card.json").write_text(json.dumps(card, indent=2) + "\n")
+    atomic_write_json(out / "metrics.json", metrics)
+    atomic_write_json(out / "card.json", card)
     figures = save_figures(diagnosis, options, out, history)
     space = diagnosis.feature_space.description
     (out / "report.md").write_text(render_markdown(metrics, card, figures, space))

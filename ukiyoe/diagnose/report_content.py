@@ -50,6 +50,9 @@ LOW_PRECISION = 0.5
 
 
 def fmt(value: Any) -> str:
+    """A metric for reading; None is a value that was not a finite number."""
+    if value is None:
+        return "n/a"
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
