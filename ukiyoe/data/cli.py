@@ -11,7 +11,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "prepare",
         help="build data/prepared/ from the data: block of params.yaml",
-        description="Build the prepared data set (images.npy, labels.npy, manifest.json, rejected.json and, "
+        description="Build the prepared data set (train images.npy, labels.npy, the held-out split in heldout/, "
+        "manifest.json, rejected.json and, "
         "where modes are known, the mode classifier) from seed, resolution and the data: block of "
         "params.yaml.",
     )
@@ -38,8 +39,8 @@ def handle_prepare(args: argparse.Namespace) -> int:
     classifier = manifest["classifier"]
     accuracy = f", mode classifier {classifier['accuracy']:.1%} held-out" if classifier else ""
     print(
-        f"prepared {manifest['count']} images of {params.resolution}x{params.resolution} from {params.source}"
-        f"{modes}{accuracy}; {manifest['rejected_count']} rejected; {args.out} "
+        f"prepared {manifest['count']} train + {manifest['heldout_count']} held-out images of "
+        f"{params.resolution}x{params.resolution} from {params.source}{modes}{accuracy}; {manifest['rejected_count']} rejected; {args.out} "
         f"({time.perf_counter() - started:.1f} s)"
     )
     if args.grid is not None:
