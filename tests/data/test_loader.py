@@ -139,7 +139,9 @@ def test_training_reads_only_the_train_split_and_the_split_is_seeded(synthetic_d
     assert len(load_all_images(synthetic_dir)) == SYNTHETIC_PARAMS["data"]["count"]
     other = {**SYNTHETIC_PARAMS, "seed": SYNTHETIC_PARAMS["seed"] + 1}
     run_prepare(tmp_path, other)
-    assert not np.array_equal(np.load(tmp_path / "prepared" / "split.npy"), np.load(synthetic_dir / "split.npy"))
+    assert not np.array_equal(
+        np.load(tmp_path / "prepared" / "split.npy"), np.load(synthetic_dir / "split.npy")
+    )
 
 
 def test_the_train_loader_is_given_the_train_split(synthetic_dir):

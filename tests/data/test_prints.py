@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 
-import numpy as np
 import pytest
 
 from tests.data.conftest import PRINTS, run_prepare
@@ -20,10 +19,12 @@ def test_patches_are_seeded_and_cover_the_prints(tmp_path):
     params = {"seed": 4, "resolution": 32, "data": {"source": "prints", "path": str(PRINTS), "count": 96}}
     assert run_prepare(tmp_path / "a", params) == 0
     assert run_prepare(tmp_path / "b", params) == 0
-    first, second = load_prepared(tmp_path / "a" / "prepared"), load_prepared(tmp_path / "b" / "prepared")
+    first, _second = load_prepared(tmp_path / "a" / "prepared"), load_prepared(tmp_path / "b" / "prepared")
     both = load_all_images(tmp_path / "a" / "prepared")
     assert both.shape == (96, 32, 32, 3) and first.labels is None
-    assert hashlib.sha256(both).digest() == hashlib.sha256(load_all_images(tmp_path / "b" / "prepared")).digest()
+    assert (
+        hashlib.sha256(both).digest() == hashlib.sha256(load_all_images(tmp_path / "b" / "prepared")).digest()
+    )
     assert 0 < len(first.images) < 96 and first.manifest["heldout_count"] == 96 - len(first.images)
     manifest = first.manifest
     assert len(manifest["inputs"]) >= 20 and sum(manifest["patches_per_print"].values()) == 96
