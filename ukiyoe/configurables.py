@@ -16,7 +16,6 @@ CONFIGURABLE_MODULES: tuple[str, ...] = (
     "ukiyoe.optim",
     "ukiyoe.train.options",
     "ukiyoe.train.watchdog",
-    "ukiyoe.diagnose.options",
 )
 
 

@@ -10,30 +10,38 @@ from typing import Any
 from PIL import Image
 
 from ukiyoe.diagnose.diagnosis import Diagnosis
-from ukiyoe.diagnose.figures import image_grid, nearest_real, neighbour_panel, read_history, training_curves
+from ukiyoe.diagnose.figures import (
+    image_grid,
+    nearest_training,
+    neighbour_panel,
+    read_history,
+    training_curves,
+)
 from ukiyoe.diagnose.options import DiagnoseOptions
 from ukiyoe.diagnose.report_content import (
     FIGURE_CAPTIONS,
     breakdown_rows,
+    fmt,
     metric_groups,
     reading_notes,
+    report_view,
     title,
 )
 from ukiyoe.diagnose.report_html import render_html
 from ukiyoe.diagnose.score import CRITICAL_FROM, HEALTHY_BELOW, rubric_markdown
 
 
-def json_safe(metrics: dict[str, Any]) -> dict[str, Any]:
-    """Numbers and strings only: DVC and strict JSON readers reject NaN and infinities."""
-    safe: dict[str, Any] = {}
-    for key, value in metrics.items():
-        if isinstance(value, float) and not math.isfinite(value):
-            safe[key] = str(value)
-        elif hasattr(value, "item"):
-            safe[key] = value.item()
-        else:
-            safe[key] = value
-    return safe
+def json_safe(value: Any) -> Any:
+    """Plain JSON: DVC and strict readers reject NaN and infinities (written as strings) and numpy types."""
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(item) for item in value]
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
 
 
 def save_figures(
@@ -43,8 +51,9 @@ def save_figures(
         "samples": image_grid(diagnosis.fake_images, options.grid_size),
         "real": image_grid(diagnosis.real_images, options.grid_size),
     }
-    order, _ = nearest_real(diagnosis.fake_features, diagnosis.real_features, options.neighbour_rows)
-    figures["neighbours"] = neighbour_panel(diagnosis.fake_images, diagnosis.real_images, order)
+    rows = diagnosis.copy_order[: options.neighbour_rows]
+    order = nearest_training(diagnosis.fake_images[rows], diagnosis.train_images)
+    figures["neighbours"] = neighbour_panel(diagnosis.fake_images[rows], diagnosis.train_images, order)
     if history is not None and history.is_file():
         columns = read_history(history)
         figures["curves"] = training_curves(columns) if columns else None
@@ -58,6 +67,7 @@ def save_figures(
 
 REPORT_FILES = (
     "metrics.json",
+    "details.json",
     "card.json",
     "report.md",
     "report.html",
@@ -75,8 +85,9 @@ def render_markdown(
         f"# Diagnosis: {title(card)}",
         "",
         f"**Collapse score {metrics['collapse_score']}/15 — {metrics['severity']}** "
-        f"(healthy < {HEALTHY_BELOW}, critical ≥ {CRITICAL_FROM}); {metrics['num_samples']} samples vs "
-        f"{metrics['num_real']} real images.",
+        f"(95% CI {fmt(metrics['ci95']['collapse_score'])}; healthy < {HEALTHY_BELOW}, critical ≥ "
+        f"{CRITICAL_FROM}); memorization: {'yes' if metrics['memorization'] else 'no'}; "
+        f"{metrics['num_samples']} samples vs {metrics['num_heldout']} held-out real images.",
         "",
         f"Feature space: {space}. {metrics.get('inception_note', '')}",
         "",
@@ -106,15 +117,17 @@ def render_markdown(
 def write_report(
     diagnosis: Diagnosis, card: dict[str, Any], options: DiagnoseOptions, out: Path, history: Path | None
 ) -> dict[str, Any]:
-    """Write every report file into ``out``; returns the metrics as written."""
+    """Write every report file into ``out``; returns the headline metrics as written."""
     out.mkdir(parents=True, exist_ok=True)
     for stale in REPORT_FILES:  # a figure not drawn this time must not survive from an earlier run
         (out / stale).unlink(missing_ok=True)
-    metrics = json_safe(diagnosis.metrics)
+    metrics, details = json_safe(diagnosis.metrics), json_safe(diagnosis.details)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    (out / "details.json").write_text(json.dumps(details, indent=2) + "\n")
     (out / "card.json").write_text(json.dumps(card, indent=2) + "\n")
     figures = save_figures(diagnosis, options, out, history)
     space = diagnosis.feature_space.description
-    (out / "report.md").write_text(render_markdown(metrics, card, figures, space))
-    (out / "report.html").write_text(render_html(metrics, card, figures, space))
+    view = report_view(metrics, details)
+    (out / "report.md").write_text(render_markdown(view, card, figures, space))
+    (out / "report.html").write_text(render_html(view, card, figures, space))
     return metrics
