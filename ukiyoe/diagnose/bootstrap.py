@@ -2,7 +2,8 @@
 
 Percentile intervals over ``replicates`` multinomial reweightings; the collapse score is re-scored on every
 replicate, so its interval says how stable the verdict is at this sample count. Counting metrics such as
-``modes_covered`` are biased low under resampling (a redraw drops rare modes), so their intervals lean low.
+``modes_covered`` are biased low under resampling (a redraw drops rare modes), so replicates compare them at
+the resample's distinct size (``ukiyoe.diagnose.headline``).
 """
 
 from __future__ import annotations
@@ -27,20 +28,30 @@ INTERVAL_METRICS = (
 )
 
 
+CENTRED = ("mode_kl", "mode_kl_excess")  # a resampled histogram adds KL: replicates are re-centred
+
+
 def intervals(
-    measures: SampleMeasures, fixed: dict[str, Any], replicates: int, seed: int
+    measures: SampleMeasures, point: dict[str, Any], replicates: int, seed: int
 ) -> dict[str, list[float]]:
-    """``{metric: [low, high]}``; ``fixed`` holds values not resampled (the global Z_U)."""
+    """``{metric: [low, high]}`` around the ``point`` estimate (which also holds values never resampled,
+    such as the global Z_U)."""
     rng = np.random.default_rng([seed, 0xB007])
     count = measures.count
-    values: dict[str, list[float]] = {name: [] for name in INTERVAL_METRICS}
+    draws = []
     for _ in range(replicates):
         weights = np.bincount(rng.integers(0, count, size=count), minlength=count).astype(np.float64)
-        replicate = headline(measures, weights)
-        replicate.update(fixed)
-        replicate.update(collapse_score(replicate))
+        draws.append(headline(measures, weights, replicate=True))
+    for name in CENTRED:  # the extra KL of a resample is its mean excess over the point estimate
+        shift = float(np.mean([draw[name] for draw in draws])) - float(point[name])
+        for draw in draws:
+            draw[name] = max(0.0, draw[name] - shift)
+    values: dict[str, list[float]] = {name: [] for name in INTERVAL_METRICS}
+    for draw in draws:
+        draw.update({key: value for key, value in point.items() if key not in draw})
+        draw.update(collapse_score(draw))
         for name in INTERVAL_METRICS:
-            values[name].append(float(replicate[name]))
+            values[name].append(float(draw[name]))
     return {
         name: [float(np.percentile(series, 2.5)), float(np.percentile(series, 97.5))]
         for name, series in values.items()

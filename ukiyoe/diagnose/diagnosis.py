@@ -146,9 +146,7 @@ class Diagnoser:
         values["memorization_z_u"] = z_u
         values.update(collapse_score(values))
         values.update(num_samples=count, num_modes=len(measures.mode_prior))
-        ci95 = intervals(
-            measures, {"memorization_z_u": z_u}, self.options.bootstrap_replicates, self.options.seed
-        )
+        ci95 = intervals(measures, values, self.options.bootstrap_replicates, self.options.seed)
         metrics = {key: values[key] for key in HEADLINE_KEYS}
         metrics["ci95"] = {name: ci95[name] for name in INTERVAL_METRICS}
         details = {key: value for key, value in values.items() if key not in HEADLINE_KEYS}

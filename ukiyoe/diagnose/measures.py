@@ -36,6 +36,7 @@ class SampleMeasures:
     confident: np.ndarray  # (N,) bool: the mode is trusted (always True for K-means bins)
     mode_prior: np.ndarray  # real share of each mode
     heldout_pass_rate: float  # share of held-out images that pass the confidence threshold
+    kl_floor: float  # mean KL of as many real draws (what perfect samples would show)
     mode_source: str  # "classifier" or "kmeans"
 
     @property
@@ -72,6 +73,7 @@ def measure(
     inputs: Any, reference: Reference, copy_distances: CopyDistances, typical: TypicalRange
 ) -> SampleMeasures:
     """Per-sample measurements of ``inputs`` (samples vs the held-out split) against ``reference``."""
+    from ukiyoe.diagnose.headline import expected_kl_of_real_draws
     from ukiyoe.diagnose.metrics.duplicates import near_duplicate_flags
     from ukiyoe.diagnose.metrics.prdc import kth_neighbour_radii
 
@@ -104,4 +106,5 @@ def measure(
         mode_prior=prior,
         heldout_pass_rate=passed,
         mode_source=source,
+        kl_floor=expected_kl_of_real_draws(prior, round(len(modes) * passed)),
     )
