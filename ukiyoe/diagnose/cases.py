@@ -71,7 +71,9 @@ def crop(images: np.ndarray, keep: float, offset: int = 0) -> np.ndarray:
     top = (h - side) // 2 + offset
     return np.stack(
         [
-            np.asarray(Image.fromarray(image[top : top + side, top : top + side]).resize((h, h), Image.BILINEAR))
+            np.asarray(
+                Image.fromarray(image[top : top + side, top : top + side]).resize((h, h), Image.BILINEAR)
+            )
             for image in images
         ]
     )
@@ -113,11 +115,15 @@ def _fit_cases() -> dict[str, CaseFn]:
         "drop_75": lambda s, t, n, r: s.real(n, r, kept=0.25),
         "imbalance_geometric": lambda s, t, n, r: s.real(n, r, skew="geometric"),
         "replay_exact": lambda s, t, n, r: replays(t, n, r),
-        "replay_noise": lambda s, t, n, r: to_uint8(as_float(replays(t, n, r)) + r.normal(0, 8, (n, *t.shape[1:]))),
+        "replay_noise": lambda s, t, n, r: to_uint8(
+            as_float(replays(t, n, r)) + r.normal(0, 8, (n, *t.shape[1:]))
+        ),
         "uniform_noise": lambda s, t, n, r: r.integers(0, 256, (n, *t.shape[1:]), dtype=np.uint8),
         "colour_blobs": lambda s, t, n, r: upsampled_grid(r, n, 4, t.shape[1], smooth=False),
         "blur": lambda s, t, n, r: blur(s.real(n, r), 2.0),
-        "gray": lambda s, t, n, r: to_uint8(np.full((n, *t.shape[1:]), 136.0) + r.uniform(-4, 4, (n, 1, 1, 1))),
+        "gray": lambda s, t, n, r: to_uint8(
+            np.full((n, *t.shape[1:]), 136.0) + r.uniform(-4, 4, (n, 1, 1, 1))
+        ),
         "ten_repeated": lambda s, t, n, r: np.resize(s.real(10, r), (n, *t.shape[1:])),
     }
 

@@ -102,7 +102,9 @@ class Diagnoser:
 
     def inputs(self, values: torch.Tensor, fake_images: np.ndarray) -> MetricInputs:
         chosen = self.prdc_reference(len(fake_images))
-        fake_features, real_features = standardise(self.space.embed(fake_images), self.heldout_features[chosen])
+        fake_features, real_features = standardise(
+            self.space.embed(fake_images), self.heldout_features[chosen]
+        )
         dtype = torch.float64 if self.device == "cpu" else torch.float32
         return MetricInputs(
             fake_values=values,

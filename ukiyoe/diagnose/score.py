@@ -43,14 +43,14 @@ INDICATORS: tuple[Indicator, ...] = (
         "mode_coverage_ratio",
         "confidently recognised modes ÷ modes as many real draws cover",
         True,
-        (0.95, 0.85, 0.65),
+        (0.95, 0.88, 0.7),
     ),
     Indicator(
         "balance",
         "mode_kl_excess",
         "KL(sample modes ‖ real modes) above the finite-sample floor of real draws",
         False,
-        (0.05, 0.15, 0.4),
+        (0.04, 0.08, 0.15),
     ),
     Indicator(
         "coverage",
@@ -74,6 +74,7 @@ INDICATORS: tuple[Indicator, ...] = (
         (0.25, 0.4, 0.6),
     ),
 )
+MODES_LOST_BELOW = 0.6  # mode_coverage_ratio below this: most modes are gone
 MEMORIZATION_SHARE = 0.15  # copy_share above this: memorization (about 0.05 for fresh real images)
 
 
@@ -88,8 +89,10 @@ class Gate:
 
 GATES = (
     Gate("off_manifold", "fidelity indicator at 3 points (samples off the real manifold)", CRITICAL_FROM),
-    Gate("modes_lost", "modes indicator at 3 points (most modes missing)", CRITICAL_FROM),
-    Gate("memorization", f"copy_share > {MEMORIZATION_SHARE:g} (samples copy training images)", HEALTHY_BELOW),
+    Gate("modes_lost", f"mode_coverage_ratio < {MODES_LOST_BELOW:g} (most modes missing)", CRITICAL_FROM),
+    Gate(
+        "memorization", f"copy_share > {MEMORIZATION_SHARE:g} (samples copy training images)", HEALTHY_BELOW
+    ),
 )
 
 
@@ -108,7 +111,7 @@ def collapse_score(metrics: dict[str, Any]) -> dict[str, Any]:
     points = {f"points_{ind.name}": ind.points(float(metrics[ind.metric])) for ind in INDICATORS}
     fired = {
         "off_manifold": points["points_fidelity"] == MAX_POINTS,
-        "modes_lost": points["points_modes"] == MAX_POINTS,
+        "modes_lost": float(metrics["mode_coverage_ratio"]) < MODES_LOST_BELOW,
         "memorization": is_memorizing(metrics),
     }
     total = sum(points.values())
