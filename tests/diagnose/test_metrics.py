@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from ukiyoe.diagnose.headline import expected_kl_of_real_draws, mode_kl
 from ukiyoe.diagnose.metrics.base import MetricInputs
 from ukiyoe.diagnose.metrics.duplicates import duplicate_details, near_duplicate_flags
-from ukiyoe.diagnose.sizing import expected_covered
 from ukiyoe.diagnose.metrics.ndb import js_divergence, ndb_from_bins
 from ukiyoe.diagnose.metrics.pixels import pixel_statistics
 from ukiyoe.diagnose.options import DiagnoseOptions
+from ukiyoe.diagnose.sizing import expected_covered
 
 histograms = st.lists(st.integers(0, 50), min_size=2, max_size=12).filter(lambda c: sum(c) > 0)
 

@@ -150,7 +150,9 @@ def _check_cases() -> dict[str, CaseFn]:
         "smooth_blobs": lambda s, t, n, r: upsampled_grid(r, n, 6, t.shape[1], smooth=True),
         "textures": lambda s, t, n, r: stripes(r, n, t.shape[1]),
         "heavy_blur": lambda s, t, n, r: blur(s.real(n, r), 3.0),
-        "colour_shift": lambda s, t, n, r: s.real(n, r)[..., ::-1],
+        "colour_cast": lambda s, t, n, r: to_uint8(
+            as_float(s.real(n, r)) * 0.75 + np.array([70.0, 10.0, -40.0])
+        ),
         "near_constant": lambda s, t, n, r: to_uint8(
             r.uniform(0, 255, (n, 1, 1, 3)) + r.normal(0, 2, (n, *t.shape[1:]))
         ),

@@ -91,6 +91,8 @@ class Diagnoser:
         self.heldout_features = self.space.embed(reference.heldout)
         self.train_index = TrainIndex(reference.train, reference.heldout, device)
         self.typical = TypicalRange(reference.heldout)
+        classifier = reference.classifier
+        self.heldout_confidence = None if classifier is None else classifier.classify(reference.heldout)[1]
 
     def prdc_reference(self, count: int) -> np.ndarray:
         """Held-out indices the k-NN metrics use: at most as many as samples, since PRDC coverage depends
@@ -123,7 +125,7 @@ class Diagnoser:
         fake_images = resize_uint8(signed_to_uint8(values.permute(0, 2, 3, 1).cpu().numpy()), height, width)
         inputs = self.inputs(values, fake_images)
         copy_distances = self.train_index.distances(fake_images)
-        measures = measure(inputs, self.reference, copy_distances, self.typical)
+        measures = measure(inputs, self.reference, copy_distances, self.typical, self.heldout_confidence)
         metrics, details = self.summarise(measures, copy_distances.z_u(), len(fake_images))
         for compute in METRICS.values():
             details.update(compute(inputs))

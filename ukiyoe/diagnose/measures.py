@@ -70,7 +70,11 @@ def kmeans_modes(heldout_features: np.ndarray, sample_features: np.ndarray, bins
 
 
 def measure(
-    inputs: Any, reference: Reference, copy_distances: CopyDistances, typical: TypicalRange
+    inputs: Any,
+    reference: Reference,
+    copy_distances: CopyDistances,
+    typical: TypicalRange,
+    heldout_confidence: np.ndarray | None,
 ) -> SampleMeasures:
     """Per-sample measurements of ``inputs`` (samples vs the held-out split) against ``reference``."""
     from ukiyoe.diagnose.headline import expected_kl_of_real_draws
@@ -79,9 +83,8 @@ def measure(
 
     k = inputs.options.nearest_k
     inside = inputs.real_fake < kth_neighbour_radii(inputs.real_real, k)[:, None]
-    if reference.classifier is not None and reference.mode_prior is not None:
+    if heldout_confidence is not None and reference.mode_prior is not None:
         labels, confidence = reference.classifier.classify(inputs.fake_images)
-        _, heldout_confidence = reference.classifier.classify(reference.heldout)
         confident, _, passed = confident_modes(labels, confidence, heldout_confidence)
         modes, prior, source = labels, reference.mode_prior, "classifier"
     else:
