@@ -51,18 +51,18 @@ def test_non_finite_weights_are_reported() -> None:
 
 
 def healthy() -> Indicators:
-    return Indicators(diversity=0.4, duplicate_rate=0.0, d_accuracy=0.6, finite=True)
+    return Indicators(0.4, 0.0, 0.6, True, mode_coverage=1.0, feature_duplicates=0.05, alive_ratio=1.0)
 
 
 def collapsed() -> Indicators:
-    return Indicators(diversity=0.001, duplicate_rate=1.0, d_accuracy=0.6, finite=True)
+    return Indicators(0.001, 1.0, 0.6, True, mode_coverage=0.05, feature_duplicates=0.9, alive_ratio=0.1)
 
 
 def test_patience_then_rollback_and_remedies_accumulate() -> None:
     watchdog, state = CollapseWatchdog(patience=2), WatchdogState()
     assert watchdog.decide(collapsed(), state)[0] == "ok"
     decision, reasons = watchdog.decide(collapsed(), state)
-    assert decision == "rollback" and any("diversity" in reason for reason in reasons)
+    assert decision == "rollback" and any("confident-mode coverage" in reason for reason in reasons)
     assert watchdog.apply_remedies(state) == ["generator learning rate x0.5", "n_critic +1"]
     watchdog.apply_remedies(state)
     assert (state.lr_scale, state.n_critic_bonus, state.strikes) == (0.25, 2, 0)

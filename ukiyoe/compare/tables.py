@@ -10,8 +10,8 @@ from ukiyoe.compare.compare import Comparison
 from ukiyoe.compare.dvc_experiments import ExperimentRecord
 from ukiyoe.compare.verdict import SPECS_BY_KEY, Direction
 
-EXPERIMENT_METRICS = ("collapse_score", "severity", "coverage", "recall", "ndb_k", "mode_coverage", "mode_kl",
-                      "near_duplicate_rate", "fid_inhouse")
+EXPERIMENT_METRICS = ("collapse_score", "severity", "memorization", "modes_covered", "mode_kl", "coverage",
+                      "near_duplicate_rate", "copy_share")
 NO_HISTORY = "n/a (no history.csv)"
 
 

@@ -259,9 +259,8 @@ class CollapseWatchdog:
             self.max_feature_duplicates is not None
             and indicators.feature_duplicates > self.max_feature_duplicates
         ):
-            found.append(
-                f"feature near-duplicates {indicators.feature_duplicates:.3g} > {self.max_feature_duplicates:g}"
-            )
+            shown = f"{indicators.feature_duplicates:.3g} > {self.max_feature_duplicates:g}"
+            found.append(f"feature near-duplicates {shown}")
         if self.min_alive_ratio is not None and indicators.alive_ratio < self.min_alive_ratio:
             found.append(f"NCA alive ratio {indicators.alive_ratio:.3g} < {self.min_alive_ratio:g}")
         return found
