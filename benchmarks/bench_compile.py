@@ -22,11 +22,12 @@ ROOT = Path(__file__).resolve().parent.parent
 COLD = """
 import json, sys, time
 start = time.perf_counter()
-from ukiyoe.configurables import register_all
-register_all()
+from ukiyoe.config.registry import import_modules
+from ukiyoe.configurables import CONFIGURABLE_MODULES
+import_modules(CONFIGURABLE_MODULES)
 imported = time.perf_counter()
 from ukiyoe.config import compile_experiment
-compile_experiment(sys.argv[1], sys.argv[2], out=sys.argv[3])
+compile_experiment(sys.argv[1], sys.argv[2], out=sys.argv[3], modules=CONFIGURABLE_MODULES)
 done = time.perf_counter()
 print(json.dumps({"imports": imported - start, "compile": done - imported, "total": done - start}))
 """
@@ -62,13 +63,15 @@ def main() -> None:
 
     sys.path.insert(0, str(ROOT))
     from ukiyoe.config import compile_experiment
-    from ukiyoe.configurables import register_all
+    from ukiyoe.config.registry import import_modules
+    from ukiyoe.configurables import CONFIGURABLE_MODULES
 
-    register_all()
+    import_modules(CONFIGURABLE_MODULES)
     warm = []
     for _ in range(max(20, args.repeats)):
         start = time.perf_counter()
-        compiled = compile_experiment(args.root / args.experiment, args.root / args.params)
+        compiled = compile_experiment(args.root / args.experiment, args.root / args.params,
+                                      modules=CONFIGURABLE_MODULES)
         warm.append(time.perf_counter() - start)
 
     def median(values: list[float]) -> str:

@@ -15,6 +15,7 @@ import time
 import torch
 
 from ukiyoe.config import activate, compile_experiment
+from ukiyoe.configurables import CONFIGURABLE_MODULES
 
 
 def main() -> None:
@@ -30,18 +31,14 @@ def main() -> None:
     parser.add_argument("--amp", choices=["bf16"], default=None, help="bf16 autocast around each phase")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    activate(compile_experiment(args.experiment, args.params, args.bind))
+    activate(compile_experiment(args.experiment, args.params, args.bind), CONFIGURABLE_MODULES)
 
-    from ukiyoe.loss import GANLoss
-    from ukiyoe.models import build_networks
-    from ukiyoe.optim import build_optimizers
-    from ukiyoe.schedules import NCriticSchedule
+    from ukiyoe.gan.assemble import assemble
 
     torch.manual_seed(0)
     device = torch.device(args.device)
-    networks = build_networks().to(device)
-    optimizers = build_optimizers(networks, fused=device.type == "cuda")
-    loss = GANLoss(networks)
+    experiment = assemble(lambda networks: networks.to(device), fused=device.type == "cuda")
+    networks, optimizers, loss = experiment.networks, experiment.optimizers, experiment.loss
     resolution = networks.generator.resolution
     real = torch.rand(args.batch_size, 3, resolution, resolution, device=device) * 2 - 1
     steps = {"D": ["discriminator"], "critic": ["critic"], "G": ["generator", "nca"]}
@@ -62,7 +59,8 @@ def main() -> None:
         _sync(device)
         timings[phase] = (time.perf_counter() - start) / args.repeats
     d_steps = args.images // args.batch_size
-    epoch = d_steps * (timings["D"] + timings["critic"]) + d_steps / NCriticSchedule()(1) * timings["G"]
+    g_steps = d_steps / experiment.schedules.n_critic(1)
+    epoch = d_steps * (timings["D"] + timings["critic"]) + g_steps * timings["G"]
     params = {name: sum(p.numel() for p in m.parameters()) for name, m in networks.modules().items()}
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
     print(json.dumps({"experiment": args.experiment, "device": name, "threads": args.threads, "amp": args.amp,

@@ -1,25 +1,13 @@
-"""Every module that registers gin configurables, imported before a config is parsed.
+"""Every module that registers gin configurables: the vocabulary of an experiment's gin files.
 
-This tuple is also the allow-list for ``import`` statements inside gin files: a gin file may import these
-modules (which only register configurables) and nothing else.
+The command-line entry points hand this tuple to the config compiler, which imports these modules before
+parsing and allows gin files to ``import`` them and nothing else. ``config`` itself never names them.
 """
 
 from __future__ import annotations
 
-import importlib
-
 CONFIGURABLE_MODULES: tuple[str, ...] = (
-    "ukiyoe.models",
-    "ukiyoe.loss",
-    "ukiyoe.regularizers",
-    "ukiyoe.schedules",
-    "ukiyoe.optim",
+    "ukiyoe.gan",
     "ukiyoe.train.options",
     "ukiyoe.train.watchdog",
 )
-
-
-def register_all() -> None:
-    """Import every configurable module so that gin knows all names before parsing."""
-    for name in CONFIGURABLE_MODULES:
-        importlib.import_module(name)

@@ -105,7 +105,7 @@ def test_gin_syntax_error(tree: Path) -> None:
 
 def test_missing_params_file(tree: Path) -> None:
     message = compile_error(tree, params="nope.yaml")
-    assert message == "nope.yaml: cannot read params file: No such file or directory"
+    assert message == "nope.yaml: params file not found"
 
 
 @pytest.mark.parametrize(("text", "expected"), [

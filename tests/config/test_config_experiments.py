@@ -9,6 +9,7 @@ import yaml
 
 from ukiyoe.cli import main
 from ukiyoe.config import activate, compile_experiment, load_compiled
+from ukiyoe.configurables import CONFIGURABLE_MODULES
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPERIMENTS = ROOT / "experiments"
@@ -62,10 +63,11 @@ def test_every_experiment_compiles_and_activates(tmp_path: Path, params: dict) -
     from ukiyoe.train.options import TrainOptions
 
     for experiment in ("collapsed.gin", "fixed.gin"):
-        compiled = compile_experiment(EXPERIMENTS / experiment, PARAMS, out=tmp_path / experiment)
+        compiled = compile_experiment(EXPERIMENTS / experiment, PARAMS, out=tmp_path / experiment,
+                                      modules=CONFIGURABLE_MODULES)
         assert compiled.provenance["unused_params"] == ([] if experiment == "fixed.gin" else
                                                         ["disc_lr", "gen_lr", "nca_lr", "transformer_lr"])
-        activate(load_compiled(tmp_path / experiment))
+        activate(load_compiled(tmp_path / experiment), CONFIGURABLE_MODULES)
         assert TrainOptions().epochs == params["epochs"]
 
 
@@ -78,15 +80,18 @@ def test_a_bad_experiment_is_one_error_line_and_exit_2(tmp_path: Path, capsys: p
 
 
 def test_without_fix_leaves_out_exactly_that_fix(tmp_path: Path) -> None:
-    full = compile_experiment(EXPERIMENTS / "fixed.gin", PARAMS)
-    ablated = compile_experiment(EXPERIMENTS / "fixed.gin", PARAMS, without=["gradient_penalty"])
-    collapsed = compile_experiment(EXPERIMENTS / "collapsed.gin", PARAMS)
+    full = compile_experiment(EXPERIMENTS / "fixed.gin", PARAMS, modules=CONFIGURABLE_MODULES)
+    ablated = compile_experiment(EXPERIMENTS / "fixed.gin", PARAMS, without=["gradient_penalty"],
+                                 modules=CONFIGURABLE_MODULES)
+    collapsed = compile_experiment(EXPERIMENTS / "collapsed.gin", PARAMS, modules=CONFIGURABLE_MODULES)
     changed = {key for key in full.flat if full.flat[key] != ablated.flat.get(key)}
     assert changed == {"GANLoss.gradient_penalty", "GradientPenalty.weight"}
     assert "GradientPenalty.weight" not in ablated.flat  # no penalty object is built at all
     assert ablated.flat["GANLoss.gradient_penalty"] == collapsed.flat["GANLoss.gradient_penalty"] is None
     assert ablated.provenance["without_fixes"] == ["gradient_penalty"]
-    assert compile_experiment(EXPERIMENTS / "fixed.gin", PARAMS, without=["none"]).sha256 == full.sha256
+    none = compile_experiment(EXPERIMENTS / "fixed.gin", PARAMS, without=["none"],
+                              modules=CONFIGURABLE_MODULES)
+    assert none.sha256 == full.sha256
 
 
 @pytest.mark.parametrize(
@@ -100,4 +105,4 @@ def test_without_fix_rejects_unknown_or_absent_fix(experiment: str, fix: str, me
     from ukiyoe.errors import ConfigError
 
     with pytest.raises(ConfigError, match=message):
-        compile_experiment(EXPERIMENTS / experiment, PARAMS, without=[fix])
+        compile_experiment(EXPERIMENTS / experiment, PARAMS, without=[fix], modules=CONFIGURABLE_MODULES)

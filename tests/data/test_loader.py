@@ -15,42 +15,6 @@ from ukiyoe.data.loader import ResumableSampler, batch_to_tensor, fetch_batch
 from ukiyoe.errors import DataError
 
 
-def drain(sampler: ResumableSampler, batch_size: int, epochs: int) -> list[list[int]]:
-    batches = []
-    for _ in range(epochs):
-        batches += [batch.tolist() for batch in sampler.batches(batch_size)]
-        sampler.set_epoch(sampler.epoch + 1)
-    return batches
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    num_samples=st.integers(1, 90),
-    batch_size=st.integers(1, 16),
-    stop_after=st.integers(0, 12),
-    drop_last=st.booleans(),
-)
-def test_a_resumed_sampler_continues_with_the_exact_next_batch(
-    num_samples, batch_size, stop_after, drop_last
-):
-    reference = drain(ResumableSampler(num_samples, seed=5, drop_last=drop_last), batch_size, epochs=3)
-    interrupted = ResumableSampler(num_samples, seed=5, drop_last=drop_last)
-    seen = []
-    for _ in range(stop_after):  # run part way, possibly across epoch ends
-        batch = interrupted.next_batch(batch_size)
-        if batch is None:
-            if interrupted.epoch == 3:
-                break
-            interrupted.set_epoch(interrupted.epoch + 1)
-            continue
-        seen.append(batch.tolist())
-    resumed = ResumableSampler(num_samples, seed=5, drop_last=drop_last)
-    resumed.load_state_dict(interrupted.state_dict())
-    epochs_left = 3 - resumed.epoch + 1
-    rest = drain(resumed, batch_size, epochs_left)
-    assert seen + rest == reference
-
-
 @settings(max_examples=60, deadline=None)
 @given(num_samples=st.integers(4, 120), world_size=st.integers(1, 4), epoch=st.integers(1, 5))
 def test_ranks_get_disjoint_equal_shards(num_samples, world_size, epoch):
@@ -72,21 +36,17 @@ def test_epochs_differ_and_unshuffled_order_is_sequential():
     sampler = ResumableSampler(50, seed=0)
     assert sampler.epoch_indices(1).tolist() != sampler.epoch_indices(2).tolist()
     assert ResumableSampler(10, 0, shuffle=False).epoch_indices(1).tolist() == list(range(10))
-    with pytest.raises(DataError, match="world_size"):
-        ResumableSampler(10, seed=1, world_size=2).load_state_dict(ResumableSampler(10, 1, 0, 1).state_dict())
+    with pytest.raises(DataError, match="cannot be shared"):
+        ResumableSampler(1, seed=1, rank=0, world_size=2)
 
 
-def test_batch_to_tensor_scales_and_flips_reproducibly():
+def test_batch_to_tensor_scales_to_signed_nchw():
     batch = np.zeros((8, 4, 4, 3), dtype=np.uint8)
     batch[:, :, :2] = 255
     plain = batch_to_tensor(batch)
     assert plain.shape == (8, 3, 4, 4) and plain.dtype == torch.float32
     assert plain.max() == 1.0 and plain.min() == -1.0
-    flipped = batch_to_tensor(batch, flip=True, generator=torch.Generator().manual_seed(0))
-    again = batch_to_tensor(batch, flip=True, generator=torch.Generator().manual_seed(0))
-    assert torch.equal(flipped, again)
-    mirrored = flipped[:, 0, 0, 0] == -1.0
-    assert 0 < mirrored.sum() < 8
+    assert bool((plain[..., :2] == 1.0).all()) and bool((plain[..., 2:] == -1.0).all())
 
 
 def test_fetch_batch_returns_images_in_the_requested_order(synthetic_dir):

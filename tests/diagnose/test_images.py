@@ -8,18 +8,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from ukiyoe.diagnose.images import load_image_set, resize_uint8, signed_to_uint8, to_nhwc, to_signed_float
+from ukiyoe.diagnose.images import load_image_set, resize_uint8, to_nhwc, to_signed_float
 from ukiyoe.errors import DataError
+from ukiyoe.images import to_uint8
 
 
-def test_folder_of_images(tmp_path) -> None:
+def test_folder_of_images_skips_and_lists_non_images(tmp_path, capsys) -> None:
     rng = np.random.default_rng(0)
     for index in range(3):
         Image.fromarray(rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)).save(tmp_path / f"{index}.png")
     Image.fromarray(rng.integers(0, 256, (20, 20), dtype=np.uint8)).save(tmp_path / "gray.jpg")
     (tmp_path / "notes.txt").write_text("not an image")
-    images = load_image_set(tmp_path)
+    images = load_image_set(tmp_path, 16)
     assert images.shape == (4, 16, 16, 3) and images.dtype == np.uint8
+    assert "notes.txt: not an image" in capsys.readouterr().err
 
 
 def test_npy_layouts(tmp_path) -> None:
@@ -48,7 +50,7 @@ def test_bad_arrays_raise_one_line(tmp_path, make, message) -> None:
 def test_missing_and_empty_sets(tmp_path) -> None:
     with pytest.raises(DataError, match="not found"):
         load_image_set(tmp_path / "nowhere")
-    with pytest.raises(DataError, match="no images"):
+    with pytest.raises(DataError, match="no usable images"):
         load_image_set(tmp_path)
     (tmp_path / "x.txt").write_text("")
     with pytest.raises(DataError, match="expected a folder of images or a .npy"):
@@ -75,7 +77,7 @@ def test_ambiguous_layout_is_read_as_channels_last() -> None:
 @given(st.lists(st.integers(0, 255), min_size=1, max_size=64))
 def test_uint8_round_trip(values: list[int]) -> None:
     array = np.array(values, dtype=np.uint8).reshape(1, 1, -1, 1).repeat(3, axis=-1)
-    assert np.array_equal(signed_to_uint8(to_signed_float(array, "x")), array)
+    assert np.array_equal(to_uint8(to_signed_float(array, "x")), array)
 
 
 def test_resize_keeps_constant_images_constant() -> None:

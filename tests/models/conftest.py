@@ -8,18 +8,18 @@ import gin
 import pytest
 import torch
 
-import ukiyoe.loss
-import ukiyoe.models
-import ukiyoe.optim
-import ukiyoe.regularizers
-import ukiyoe.schedules  # noqa: F401  (registers configurables)
+import ukiyoe.gan.loss
+import ukiyoe.gan.networks
+import ukiyoe.gan.optim
+import ukiyoe.gan.regularizers
+import ukiyoe.gan.schedules  # noqa: F401  (registers configurables)
 
 TINY = """
 MappingNetwork.z_dim = 16
 MappingNetwork.w_dim = 16
-Generator.resolution = {resolution}
-Generator.channels = 16
-Generator.min_channels = 8
+SynthesisNetwork.resolution = {resolution}
+SynthesisNetwork.channels = 16
+SynthesisNetwork.min_channels = 8
 NCARefiner.hidden_channels = 4
 NCARefiner.update_channels = 8
 NCARefiner.conditioning_hidden = 8

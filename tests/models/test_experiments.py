@@ -12,6 +12,7 @@ import torch
 from ukiyoe.config import activate, compile_experiment
 from ukiyoe.config.diff import diff_configs
 from ukiyoe.config.registry import find_target
+from ukiyoe.configurables import CONFIGURABLE_MODULES
 
 REPO = Path(__file__).resolve().parents[2]
 EXPERIMENTS = REPO / "experiments"
@@ -41,24 +42,24 @@ def tree(tmp_path_factory) -> Path:
 
 
 def _compile(tree: Path, experiment: str, profile: str = "demo"):
-    return compile_experiment(tree / "experiments" / experiment, tree / f"{profile}.yaml")
+    return compile_experiment(tree / "experiments" / experiment, tree / f"{profile}.yaml",
+                              modules=CONFIGURABLE_MODULES)
 
 
 @pytest.mark.parametrize("profile", ["demo", "full"])
 @pytest.mark.parametrize("experiment", ["collapsed.gin", "fixed.gin"])
 def test_experiments_compile_and_build_working_networks(tree, experiment, profile):
-    activate(_compile(tree, experiment, profile))
-    from ukiyoe.loss import GANLoss
-    from ukiyoe.models import build_networks
-    from ukiyoe.optim import build_optimizers
+    activate(_compile(tree, experiment, profile), CONFIGURABLE_MODULES)
+    from ukiyoe.gan.assemble import assemble
 
     torch.manual_seed(0)
-    networks = build_networks()
+    experiment = assemble()
+    networks = experiment.networks
     assert networks.generator.resolution == 32 and networks.critic is not None
-    assert set(build_optimizers(networks)) == {"generator", "nca", "discriminator", "critic"}
+    assert set(experiment.optimizers) == {"generator", "nca", "discriminator", "critic"}
     if profile == "demo":
         z = torch.randn(2, networks.generator.z_dim)
-        stats = GANLoss(networks).accumulate_gradients("G", torch.zeros(2, 3, 32, 32), z, epoch=1)
+        stats = experiment.loss.accumulate_gradients("G", torch.zeros(2, 3, 32, 32), z, epoch=1)
         assert torch.isfinite(torch.tensor(list(stats.values()))).all()
 
 
@@ -72,20 +73,20 @@ def test_collapsed_uses_literal_learning_rates_and_fixed_the_swept_ones(tree):
 
 
 def test_full_profile_has_the_seeds_schedule(tree):
-    activate(_compile(tree, "fixed.gin", "full"))
-    from ukiyoe.schedules import IsolationSchedule, NCriticSchedule
+    activate(_compile(tree, "fixed.gin", "full"), CONFIGURABLE_MODULES)
+    from ukiyoe.gan.schedules import IsolationSchedule, NCriticSchedule
 
     n_critic, isolation = NCriticSchedule(), IsolationSchedule()
     assert (n_critic(1), n_critic(100), n_critic(101)) == (3, 3, 2)
     assert [isolation.phase(e) for e in (1, 200, 201, 250, 251)] == [1, 1, 2, 2, 3]
     assert isolation.weight(250) == 0.0 and isolation.weight(275) == pytest.approx(0.5)
-    activate(_compile(tree, "collapsed.gin", "full"))
+    activate(_compile(tree, "collapsed.gin", "full"), CONFIGURABLE_MODULES)
     assert NCriticSchedule()(1) == 1 and IsolationSchedule().weight(1) == 1.0
 
 
 def test_demo_profile_passes_every_phase_in_ten_epochs(tree):
-    activate(_compile(tree, "fixed.gin"))
-    from ukiyoe.schedules import GrowthCurriculum, IsolationSchedule, NCriticSchedule
+    activate(_compile(tree, "fixed.gin"), CONFIGURABLE_MODULES)
+    from ukiyoe.gan.schedules import GrowthCurriculum, IsolationSchedule, NCriticSchedule
 
     epochs = range(1, 11)
     assert [NCriticSchedule()(e) for e in epochs] == [3, 3, 3, 2, 2, 2, 2, 2, 2, 2]
@@ -113,8 +114,8 @@ def test_config_diff_shows_every_fix(tree):
         "InstanceNoise.sigma",
         "Discriminator.dropout",
         "IsolationSchedule.enabled",
-        "Generator.init",
-        "Generator.adain_normalize",
+        "SynthesisNetwork.init",
+        "SynthesisNetwork.adain_normalize",
         "NCARefiner.conditioning",
         "NCARefiner.normalization",
         "GrowthCurriculum.enabled",

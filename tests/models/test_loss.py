@@ -9,9 +9,10 @@ import pytest
 import torch
 
 from ukiyoe.errors import CheckpointError, ConfigError
-from ukiyoe.loss import GANLoss
-from ukiyoe.models import Networks, build_networks
-from ukiyoe.optim import build_optimizers
+from ukiyoe.gan.loss import GANLoss
+from ukiyoe.gan.networks import Networks, build_networks
+from ukiyoe.gan.optim import build_optimizers
+from ukiyoe.gan.schedules import GrowthCurriculum, IsolationSchedule, LearningRates
 
 ISOLATED = """
 IsolationSchedule.enabled = True
@@ -19,6 +20,11 @@ IsolationSchedule.isolation_end = 2
 IsolationSchedule.period_end = 4
 IsolationSchedule.ramp_epochs = 2
 """
+
+
+def gan_loss(networks: Networks) -> GANLoss:
+    """The loss with the schedules the active gin config describes, as ``assemble`` wires them."""
+    return GANLoss(networks, IsolationSchedule(), GrowthCurriculum())
 
 
 def _batch(networks: Networks, size: int = 4) -> tuple[torch.Tensor, torch.Tensor]:
@@ -48,7 +54,7 @@ def test_isolated_critic_sends_no_gradient_to_generator_mapping_or_nca(configure
     configure(ISOLATED, "IsolationSchedule.critic_trains_in_period = True")
     torch.manual_seed(0)
     networks = build_networks()
-    loss = GANLoss(networks)
+    loss = gan_loss(networks)
     real, z = _batch(networks)
     stats = loss.accumulate_gradients("critic", real, z, epoch)
     assert stats["critic_trains"] == 1.0 and _touched(networks.critic)
@@ -67,7 +73,7 @@ def test_integrated_critic_reaches_the_generator_with_the_ramped_weight(configur
     configure(ISOLATED)
     torch.manual_seed(0)
     networks = build_networks()
-    loss = GANLoss(networks)
+    loss = gan_loss(networks)
     real, z = _batch(networks)
     stats = loss.accumulate_gradients("G", real, z, epoch=5)
     assert stats["isolation_phase"] == 3.0 and stats["critic_weight"] == pytest.approx(0.5)
@@ -80,7 +86,7 @@ def test_critic_frozen_during_the_isolation_period_when_configured(configure):
     configure(ISOLATED, "IsolationSchedule.critic_trains_in_period = False")
     networks = build_networks()
     real, z = _batch(networks)
-    assert GANLoss(networks).accumulate_gradients("critic", real, z, epoch=3) == {"critic_trains": 0.0}
+    assert gan_loss(networks).accumulate_gradients("critic", real, z, epoch=3) == {"critic_trains": 0.0}
     assert _untouched(networks.critic)
 
 
@@ -89,7 +95,7 @@ def test_collapsed_style_critic_pushes_the_generator_from_epoch_one(configure):
     torch.manual_seed(0)
     networks = build_networks()
     real, z = _batch(networks)
-    stats = GANLoss(networks).accumulate_gradients("G", real, z, epoch=1)
+    stats = gan_loss(networks).accumulate_gradients("G", real, z, epoch=1)
     assert stats["critic_weight"] == 1.0 and "g_critic" in stats
 
 
@@ -106,7 +112,7 @@ def test_every_phase_reports_finite_numbers(configure, loss_type):
     )
     torch.manual_seed(0)
     networks = build_networks()
-    loss = GANLoss(networks)
+    loss = gan_loss(networks)
     assert loss.dreg_interval == 4
     real, z = _batch(networks)
     expected = {
@@ -136,19 +142,19 @@ def test_d_phase_leaves_the_generator_alone_and_fills_d(configure):
     configure()
     networks = build_networks()
     real, z = _batch(networks)
-    GANLoss(networks).accumulate_gradients("D", real, z, epoch=1)
+    gan_loss(networks).accumulate_gradients("D", real, z, epoch=1)
     assert _touched(networks.discriminator) and _untouched(networks.generator) and _untouched(networks.critic)
 
 
 def test_smoothing_needs_the_non_saturating_loss(configure):
     configure("GANLoss.loss_type = 'hinge'", "GANLoss.label_smoothing = @LabelSmoothing()")
     with pytest.raises(ConfigError, match="GANLoss.label_smoothing"):
-        GANLoss(build_networks())
+        gan_loss(build_networks())
 
 
 def test_unknown_phase_and_foreign_state_are_rejected(configure):
     configure()
-    loss = GANLoss(build_networks())
+    loss = gan_loss(build_networks())
     assert loss.dreg_interval is None and loss.state_dict() == {}
     loss.load_state_dict(loss.state_dict())
     with pytest.raises(CheckpointError):
@@ -163,7 +169,7 @@ def test_same_seed_same_losses(configure):
     for _ in range(2):
         torch.manual_seed(0)
         networks = build_networks()
-        loss = GANLoss(networks)
+        loss = gan_loss(networks)
         real, z = _batch(networks)
         runs.append([loss.accumulate_gradients(phase, real, z, epoch=1) for phase in ("D", "critic", "G")])
     assert runs[0] == runs[1]
@@ -176,7 +182,7 @@ def test_optimizers_cover_each_parameter_once_with_per_network_rates(configure):
         "build_optimizers.critic_betas = (0.0, 0.99)",
     )
     networks = build_networks()
-    optimizers = build_optimizers(networks)
+    optimizers = build_optimizers(networks, LearningRates())
     assert set(optimizers) == {"generator", "nca", "discriminator", "critic"}
     seen = [id(p) for o in optimizers.values() for g in o.param_groups for p in g["params"]]
     every = [id(p) for m in networks.modules().values() for p in m.parameters()]
@@ -186,15 +192,15 @@ def test_optimizers_cover_each_parameter_once_with_per_network_rates(configure):
     assert optimizers["nca"].param_groups[0]["lr"] == 2e-4
     assert optimizers["critic"].param_groups[0]["betas"] == (0.0, 0.99)
     gin.clear_config()
-    configure("StyleNCAGenerator.use_nca = False", "build_networks.use_critic = False")
-    assert set(build_optimizers(build_networks())) == {"generator", "discriminator"}
+    configure("Generator.use_nca = False", "build_networks.use_critic = False")
+    assert set(build_optimizers(build_networks(), LearningRates())) == {"generator", "discriminator"}
 
 
 def test_phases_run_under_bf16_autocast_with_the_penalty_in_fp32(configure):
     configure("GANLoss.gradient_penalty = @GradientPenalty()", "IsolationSchedule.enabled = False")
     torch.manual_seed(0)
     networks = build_networks()
-    loss = GANLoss(networks)
+    loss = gan_loss(networks)
     real, z = _batch(networks)
     with torch.autocast("cpu", dtype=torch.bfloat16):
         stats = {phase: loss.accumulate_gradients(phase, real, z, epoch=1) for phase in ("D", "critic", "G")}
@@ -215,6 +221,6 @@ def test_growth_boost_adds_the_weighted_deficit_to_g_loss(configure):
     torch.manual_seed(0)
     networks = build_networks()
     real, z = _batch(networks)
-    stats = GANLoss(networks).accumulate_gradients("G", real, z, epoch=1)
+    stats = gan_loss(networks).accumulate_gradients("G", real, z, epoch=1)
     assert stats["growth_deficit"] > 0 and stats["critic_weight"] == 0.0
     assert stats["g_loss"] == pytest.approx(stats["g_adversarial"] + 2.0 * stats["growth_deficit"], rel=1e-5)

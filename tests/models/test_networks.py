@@ -6,12 +6,12 @@ import pytest
 import torch
 
 from ukiyoe.errors import ConfigError
-from ukiyoe.models import (
+from ukiyoe.gan.networks import (
     Discriminator,
     Generator,
     MappingNetwork,
     NCARefiner,
-    StyleNCAGenerator,
+    SynthesisNetwork,
     TransformerCritic,
     build_networks,
     make_ema,
@@ -40,13 +40,13 @@ def test_mismatched_image_sizes_are_a_config_error(configure):
 @pytest.mark.parametrize(
     "bad",
     [
-        lambda: Generator(resolution=48),
+        lambda: SynthesisNetwork(resolution=48),
         lambda: Discriminator(resolution=2),
         lambda: NCARefiner(conditioning="film"),
         lambda: NCARefiner(min_steps=5, max_steps=2),
         lambda: TransformerCritic(image_size=30, patch_size=4),
         lambda: MappingNetwork(num_layers=0),
-        lambda: Generator(init="xavier"),
+        lambda: SynthesisNetwork(init="xavier"),
     ],
 )
 def test_bad_arguments_name_the_parameter(bad):
@@ -57,7 +57,7 @@ def test_bad_arguments_name_the_parameter(bad):
 @pytest.mark.parametrize("normalize, scale_bias", [(True, 1.0), (False, 0.0)])
 def test_adain_output_changes_with_w(normalize, scale_bias):
     torch.manual_seed(0)
-    generator = Generator(
+    generator = SynthesisNetwork(
         resolution=16,
         w_dim=8,
         channels=16,
@@ -74,7 +74,8 @@ def test_adain_output_changes_with_w(normalize, scale_bias):
 
 
 def test_proper_adain_starts_with_unit_style_scales():
-    generator = Generator(resolution=8, w_dim=8, channels=8, adain_normalize=True, style_scale_bias_init=1.0)
+    generator = SynthesisNetwork(resolution=8, w_dim=8, channels=8, adain_normalize=True,
+                                 style_scale_bias_init=1.0)
     for block in generator.blocks:
         scale_bias, shift_bias = block.adain.style.bias.chunk(2)
         assert torch.all(scale_bias == 1.0) and torch.all(shift_bias == 0.0)
@@ -82,7 +83,7 @@ def test_proper_adain_starts_with_unit_style_scales():
 
 def test_kaiming_init_gives_leaky_relu_gain():
     torch.manual_seed(0)
-    generator = Generator(resolution=8, w_dim=8, channels=64, init="kaiming")
+    generator = SynthesisNetwork(resolution=8, w_dim=8, channels=64, init="kaiming")
     weight = generator.blocks[0].conv.weight
     expected = (2.0 / (1 + 0.2**2) / weight[0].numel()) ** 0.5
     assert weight.std().item() == pytest.approx(expected, rel=0.1)
@@ -192,8 +193,8 @@ def test_critic_variants_score_each_image(pooling, l2_attention, spectral_norm):
 
 
 def test_generator_without_nca_and_ema_update(configure):
-    configure("StyleNCAGenerator.use_nca = False")
-    generator = StyleNCAGenerator()
+    configure("Generator.use_nca = False")
+    generator = Generator()
     assert generator.nca is None
     ema = make_ema(generator)
     assert all(not p.requires_grad for p in ema.parameters())

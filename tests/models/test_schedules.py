@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ukiyoe.errors import ConfigError
-from ukiyoe.schedules import (
+from ukiyoe.gan.schedules import (
     INTEGRATION,
     ISOLATED,
     ISOLATION_PERIOD,

@@ -1,4 +1,7 @@
-"""Fixtures: a tiny experiment tree (the real training.gin, 8x8 networks) and prepared data on disk."""
+"""Fixtures: a tiny experiment tree (the real training.gin, 8x8 networks) and prepared data on disk.
+
+The helpers of this folder (``faults``) are importable by name.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +18,8 @@ import gin
 import numpy as np
 import pytest
 
+sys.path.insert(0, str(Path(__file__).parent))
+
 REPO = Path(__file__).resolve().parents[2]
 IMAGES = 48
 BATCH = 8
@@ -24,9 +29,9 @@ TINY_GIN = """
 include 'components/training.gin'
 MappingNetwork.z_dim = 8
 MappingNetwork.w_dim = 8
-Generator.resolution = 8
-Generator.channels = 16
-Generator.min_channels = 8
+SynthesisNetwork.resolution = 8
+SynthesisNetwork.channels = 16
+SynthesisNetwork.min_channels = 8
 NCARefiner.hidden_channels = 4
 NCARefiner.update_channels = 8
 NCARefiner.conditioning_hidden = 8

@@ -13,8 +13,8 @@ import pytest
 import torch
 
 from ukiyoe.errors import CheckpointError
-from ukiyoe.train.atomic import atomic_write, sha256_file
-from ukiyoe.train.checkpoint import (
+from ukiyoe.files import atomic_write, sha256_file
+from ukiyoe.gan.checkpoint import (
     checkpoint_path,
     list_checkpoints,
     load_newest_valid,

@@ -6,9 +6,10 @@ import pytest
 import torch
 
 from ukiyoe.cli import main
+from ukiyoe.configurables import CONFIGURABLE_MODULES
 from ukiyoe.errors import CheckpointError
-from ukiyoe.train import load_generator
-from ukiyoe.train.checkpoint import list_checkpoints
+from ukiyoe.gan.checkpoint import list_checkpoints
+from ukiyoe.gan.export import load_generator
 
 
 def test_load_generator_samples_the_ema_generator_reproducibly(workspace) -> None:
@@ -54,7 +55,7 @@ def test_binds_are_refused_for_an_already_compiled_config(workspace, capsys) -> 
     from ukiyoe.config import compile_experiment
 
     compiled = workspace.root / "compiled"
-    compile_experiment(workspace.experiment, workspace.params, out=compiled)
+    compile_experiment(workspace.experiment, workspace.params, out=compiled, modules=CONFIGURABLE_MODULES)
     args = workspace.train_args("out", "--bind", "TrainOptions.epochs = 3")
     args[args.index("--config") + 1] = str(compiled)
     assert main(args) == 2

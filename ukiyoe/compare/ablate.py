@@ -21,13 +21,14 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ukiyoe.compare.cli import DEFAULT_METRICS_FILE
 from ukiyoe.compare.dvc_experiments import ExperimentRecord, exp_show, run_dvc
 from ukiyoe.compare.verdict import SPECS_BY_KEY, number
 from ukiyoe.errors import UkiyoeError
 
 ABLATE_PARAM = "ablate.fix"
 REFERENCE_FIX = "none"
-DEFAULT_METRICS_FILE = "reports/fixed/metrics.json"
+
 NAME_PATTERN = re.compile(r"^ablate-(?P<round>\d{14})-(?P<fix>.+)$")
 FIX_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 PENDING_STATES = ("queued", "running")

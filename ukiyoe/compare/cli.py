@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-DEFAULT_METRICS_FILE = "reports/fixed/metrics.json"
+DEFAULT_METRICS_FILE = "reports/fixed/metrics.json"  # what compare and ablate read by default
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -49,15 +49,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from ukiyoe.compare.compare import build_comparison
-    from ukiyoe.compare.dvc_experiments import exp_show, select
-    from ukiyoe.compare.outputs import write_outputs
+    from ukiyoe.compare.stage import CompareRequest, run
 
-    experiments = select(exp_show(args.repo), args.exp) if args.exp else []
-    comparison = build_comparison(args.before, args.after, experiments, args.exp_metrics)
-    out_dir = write_outputs(comparison, args.out)
+    request = CompareRequest(args.before, args.after, args.out, args.repo, tuple(args.exp), args.exp_metrics)
+    comparison = run(request)
     print(f"verdict: {comparison.verdict.word} ({comparison.verdict.reason})")
-    print(f"wrote {out_dir / 'report.html'}")
+    print(f"wrote {args.out / 'report.html'}")
     return 0
 
 

@@ -8,12 +8,11 @@ sigmoid(4) ~ 98% confidence), below -0.5 G ahead.
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from ukiyoe.errors import UkiyoeError
+from ukiyoe import history
 
 TREND_THRESHOLD = 0.10
 BALANCED_GAP, DOMINANT_GAP = 0.5, 4.0
@@ -55,22 +54,7 @@ class TrainingDynamics:
 
 
 def read_history(path: Path) -> TrainingHistory:
-    try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-    except OSError as error:
-        raise UkiyoeError(f"{path}: cannot read training history ({error.strerror})") from None
-    except csv.Error as error:
-        raise UkiyoeError(f"{path}: malformed CSV ({error})") from None
-    names = list(rows[0]) if rows else []
-    return TrainingHistory(path, {name: [_cell(row.get(name)) for row in rows] for name in names if name})
-
-
-def _cell(text: str | None) -> float:
-    try:
-        return float(text) if text not in (None, "") else math.nan
-    except ValueError:
-        return math.nan
+    return TrainingHistory(path, history.read_history(path))
 
 
 def _mean(values: list[float]) -> float | None:

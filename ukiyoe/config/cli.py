@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ukiyoe import configurables
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``config`` and its sub-subcommands to the ``ukiyoe`` parser."""
@@ -42,14 +44,14 @@ def add_without_fix(parser: argparse.ArgumentParser) -> None:
 
 def _add_bind(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bind", action="append", default=[], metavar="NAME=VALUE",
-                        help="override a macro (GEN_LR=1e-4) or binding (Generator.z_dim=64); repeatable")
+                        help="override a macro (GEN_LR=1e-4) or binding (MappingNetwork.z_dim=64)")
 
 
 def _compile(args: argparse.Namespace) -> int:
     from ukiyoe.config.compiler import compile_experiment
 
     compiled = compile_experiment(args.experiment, args.params, args.bind, args.out,
-                                  without=args.without_fix)
+                                  without=args.without_fix, modules=configurables.CONFIGURABLE_MODULES)
     unused = compiled.provenance["unused_params"]
     note = f"; unused params: {', '.join(unused)}" if unused else ""
     print(f"compiled {compiled.provenance['experiment']} -> {args.out} "
@@ -72,8 +74,9 @@ def _diff(args: argparse.Namespace) -> int:
     params = args.params
     if params is None and Path("params.yaml").is_file():
         params = Path("params.yaml")
-    before = load_or_compile(args.before, params, args.bind)
-    after = load_or_compile(args.after, params, args.bind)
+    modules = configurables.CONFIGURABLE_MODULES
+    before = load_or_compile(args.before, params, args.bind, modules=modules)
+    after = load_or_compile(args.after, params, args.bind, modules=modules)
     rows = diff_configs(before, after, args.grep, with_params=True)
     print(format_diff(rows, str(args.before), str(args.after)))
     return 0

@@ -78,10 +78,11 @@ def load_compiled(directory: Path | str) -> CompiledConfig:
     return CompiledConfig(directory, texts[OPERATIVE], flat, provenance, recorded)
 
 
-def activate(compiled: CompiledConfig, modules: Sequence[str] | None = None) -> None:
-    """Make ``compiled`` gin's global config: clear gin, register configurables, parse operative.gin.
+def activate(compiled: CompiledConfig, modules: Sequence[str], *, skip_unknown: bool = False) -> None:
+    """Make ``compiled`` gin's global config: clear gin, register ``modules``' configurables, parse it.
 
-    ``modules`` defaults to ``ukiyoe.configurables.CONFIGURABLE_MODULES`` (via ``register_all``).
+    ``skip_unknown`` lets a consumer that registers only some modules (sampling needs only the GAN's) ignore
+    the bindings of the others; the config was fully checked when it was compiled.
     operative.gin holds bindings only; anything else (an import, an include) is refused before gin reads it.
     """
     source = str(compiled.directory / OPERATIVE) if compiled.directory else OPERATIVE
@@ -90,13 +91,8 @@ def activate(compiled: CompiledConfig, modules: Sequence[str] | None = None) -> 
             raise ConfigError(f"{source}:{statement.location.line_num}: only bindings are allowed in a "
                               "compiled config")
     gin.clear_config()
-    if modules is None:
-        from ukiyoe.configurables import register_all
-
-        register_all()
-    else:
-        import_modules(modules)
-    gin.parse_config(compiled.operative_gin)
+    import_modules(modules)
+    gin.parse_config(compiled.operative_gin, skip_unknown=skip_unknown)
 
 
 def to_sacred_config(compiled: CompiledConfig) -> dict[str, Any]:

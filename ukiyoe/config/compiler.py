@@ -7,7 +7,6 @@ is written.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,12 +14,14 @@ from pathlib import Path
 from gin.config_parser import BindingStatement
 
 from ukiyoe.config.compiled import CompiledConfig, config_hash
-from ukiyoe.config.gin_files import Located, display_path, parse_text, read_tree
+from ukiyoe.config.gin_files import Located, Tree, display_path, parse_text, read_gin_text, read_tree
 from ukiyoe.config.literals import to_gin_literal, to_json
 from ukiyoe.config.params import Params, load_params
 from ukiyoe.config.registry import import_modules, suggestion
 from ukiyoe.config.resolve import Binding, Resolver, macros_in
+from ukiyoe.config.values import check_bindings
 from ukiyoe.errors import ConfigError
+from ukiyoe.files import sha256_file
 
 BIND_SOURCE = "--bind"
 
@@ -38,36 +39,28 @@ def compile_experiment(
     out: Path | str | None = None,
     *,
     without: Sequence[str] = (),
-    modules: Sequence[str] | None = None,
+    modules: Sequence[str],
 ) -> CompiledConfig:
     """Compile ``experiment`` (see module docstring); write it to ``out`` when given.
 
     ``without`` names fixes (``experiments/fixes/<name>.gin``) whose includes are left out, for ablations;
     ``none`` leaves nothing out. ``modules`` are the configurable modules imported and allowed in gin
-    ``import`` lines; the default is ``ukiyoe.configurables.CONFIGURABLE_MODULES``.
+    ``import`` lines; the caller names them (the CLI passes ``ukiyoe.configurables.CONFIGURABLE_MODULES``).
     """
-    if modules is None:
-        from ukiyoe.configurables import CONFIGURABLE_MODULES
-
-        modules = CONFIGURABLE_MODULES
     experiment = Path(experiment)
     root = experiment_root(experiment)
     base = root.parent if root.name == "experiments" else Path.cwd()
-    if not experiment.is_file():
+    if not experiment.is_file() or experiment.suffix != ".gin":  # another file's text is never parsed
         available = ", ".join(sorted(display_path(p, base) for p in root.glob("*.gin"))) or "none"
         raise ConfigError(f"{display_path(experiment, base)}: no such experiment (available: {available})")
 
     loaded = load_params(Path(params), display_path(Path(params), base)) if params is not None else None
     skipped = _fixes_to_skip(without, root, base)
-    statements, files = read_tree(experiment, base, modules, skipped)
-    _check_fixes_were_included(skipped, experiment, base, modules)
+    tree = Tree(root, base, modules)
+    statements, files = read_tree(experiment, Tree(root, base, modules, frozenset(skipped)))
+    _check_fixes_were_included(skipped, experiment, tree)
     if loaded is not None and loaded.profile is not None:
-        profile = root / "profiles" / f"{loaded.profile}.gin"
-        if not profile.is_file():
-            names = sorted(p.stem for p in (root / "profiles").glob("*.gin"))
-            raise ConfigError(f"{loaded.shown}:{loaded.profile_line}: profile '{loaded.profile}' not found "
-                              f"({display_path(profile, base)}){suggestion(loaded.profile, names)}")
-        profile_statements, profile_files = read_tree(profile, base, modules)
+        profile_statements, profile_files = _read_profile(loaded, tree)
         statements, files = statements + profile_statements, files + profile_files
     bind_statements = [_parse_bind(text) for text in binds]
     import_modules(modules)
@@ -79,7 +72,7 @@ def compile_experiment(
         resolver.add_macro(name, value, f"{loaded.shown}:{name.lower()}")
     for located in bind_statements:
         resolver.add(located)
-    bindings = resolver.resolve()
+    bindings = check_bindings(resolver.resolve())
     unused = _unused_macros(resolver, loaded, bind_statements, root, base)
 
     provenance = {
@@ -89,21 +82,26 @@ def compile_experiment(
         "binds": list(binds),
         "without_fixes": sorted(p.stem for p in skipped),
         "modules": list(modules),
-        "files": [{"path": display_path(p, base), "sha256": _file_hash(p)} for p in _unique(files)]
-        + ([{"path": loaded.shown, "sha256": _file_hash(loaded.path)}] if loaded else []),
+        "files": [{"path": display_path(p, base), "sha256": sha256_file(p)} for p in _unique(files)]
+        + ([{"path": loaded.shown, "sha256": sha256_file(loaded.path)}] if loaded else []),
         "bindings": {b.key: _binding_provenance(b) for b in bindings},
         "macros": {name: _macro_provenance(resolver, name) for name in sorted(resolver.used_macros)},
         "unused_params": unused,
     }
     operative = _operative_text(bindings)
-    compiled = CompiledConfig(
-        directory=None,
-        operative_gin=operative,
-        flat={b.key: to_json(b.value) for b in bindings},
-        provenance=provenance,
-        sha256=config_hash(operative),
-    )
+    flat = {b.key: to_json(b.value) for b in bindings}
+    compiled = CompiledConfig(None, operative, flat, provenance, config_hash(operative))
     return compiled.write(Path(out)) if out is not None else compiled
+
+
+def _read_profile(loaded: Params, tree: Tree) -> tuple[list, list]:
+    """The statements and files of ``experiments/profiles/<profile>.gin`` that params.yaml selects."""
+    profile = tree.root / "profiles" / f"{loaded.profile}.gin"
+    if not profile.is_file():
+        names = sorted(p.stem for p in (tree.root / "profiles").glob("*.gin"))
+        raise ConfigError(f"{loaded.shown}:{loaded.profile_line}: profile '{loaded.profile}' not found "
+                          f"({display_path(profile, tree.base)}){suggestion(loaded.profile, names)}")
+    return read_tree(profile, tree)
 
 
 def _fixes_to_skip(names: Sequence[str], root: Path, base: Path) -> set[Path]:
@@ -122,23 +120,21 @@ def _fixes_to_skip(names: Sequence[str], root: Path, base: Path) -> set[Path]:
     return paths
 
 
-def _check_fixes_were_included(
-    skipped: set[Path], experiment: Path, base: Path, modules: Sequence[str]
-) -> None:
+def _check_fixes_were_included(skipped: set[Path], experiment: Path, tree: Tree) -> None:
     """A fix named for removal that the experiment never includes is a mistake, not a no-op."""
     if not skipped:
         return
-    _, included = read_tree(experiment, base, modules)
+    _, included = read_tree(experiment, tree)
     for path in sorted(skipped - set(included)):
-        raise ConfigError(f"--without-fix {path.stem}: {display_path(experiment, base)} does not include "
-                          f"{display_path(path, base)}")
+        raise ConfigError(f"--without-fix {path.stem}: {display_path(experiment, tree.base)} does not "
+                          f"include {display_path(path, tree.base)}")
 
 
 def _parse_bind(text: str) -> Located:
     """One ``NAME=VALUE`` or ``scope/Configurable.param=VALUE``; nothing else (no import, no include)."""
-    statements = list(parse_text(text, f"--bind '{text}'"))
+    statements = list(parse_text(text, f"--bind {text!r}", with_line=False))
     if len(statements) != 1 or not isinstance(statements[0], BindingStatement):
-        raise ConfigError(f"--bind '{text}': expected MACRO=VALUE or Configurable.param=VALUE")
+        raise ConfigError(f"--bind {text!r}: expected MACRO=VALUE or Configurable.param=VALUE")
     return Located(statements[0], BIND_SOURCE)
 
 
@@ -173,8 +169,9 @@ def _macros_used_in_tree(root: Path, base: Path) -> set[str]:
     used: set[str] = set()
     for path in sorted(root.rglob("*.gin")):
         try:
-            statements = list(parse_text(path.read_text(encoding="utf-8"), display_path(path, base)))
-        except (ConfigError, OSError, UnicodeDecodeError):
+            shown = display_path(path, base)
+            statements = list(parse_text(read_gin_text(path, shown), shown))
+        except ConfigError:
             continue
         for statement in statements:
             if isinstance(statement, BindingStatement):
@@ -213,8 +210,6 @@ def _macro_provenance(resolver: Resolver, name: str) -> dict:
     return entry
 
 
-def _file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _unique(paths: list[Path]) -> list[Path]:

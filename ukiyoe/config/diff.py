@@ -32,7 +32,8 @@ def load_or_compile(
     path: Path | str,
     params: Path | str | None = None,
     binds: Sequence[str] = (),
-    modules: Sequence[str] | None = None,
+    *,
+    modules: Sequence[str],
 ) -> CompiledConfig:
     """A compiled directory as written, or a gin file compiled in memory with ``params`` and ``binds``."""
     path = Path(path)

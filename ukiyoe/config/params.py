@@ -7,18 +7,22 @@ as ``5e-05``, which YAML 1.1 (PyYAML) reads as a string: scientific-notation str
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from ukiyoe.config.registry import suggestion
 from ukiyoe.errors import ConfigError
+from ukiyoe.params import read_params
 
 _SCIENTIFIC = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)[eE][-+]?\d+$")
 _PROBABILITY = re.compile(r"^(.*_)?(dropout|prob|probability|p)$")
 _POSITIVE_INT = re.compile(r"^(.*_)?(epochs|batch_size|resolution|steps|interval)$")
+# Mappings of params.yaml read by the pipeline rather than by gin, with the keys each may hold (None: the
+# block is validated by its own stage, as ``data:`` is by ``ukiyoe prepare``).
+PIPELINE_BLOCKS: dict[str, tuple[str, ...] | None] = {"data": None, "ablate": ("fix",)}
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,8 @@ def check_value(name: str, value: Any, where: str) -> Any:
     ``seed``: int.
     """
     key = name.lower()
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{where}: {key} must be a finite number, got {value!r}")
     if key.endswith("_lr") or key == "lr":
         if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
             raise ConfigError(f"{where}: {key} must be a positive float, got {value!r}")
@@ -65,25 +71,27 @@ def check_value(name: str, value: Any, where: str) -> Any:
     return value
 
 
+def check_block(block: str, value: dict, where: str, lines: dict[str, int]) -> None:
+    """A mapping must be one the pipeline reads, holding only the keys it reads (``ablate.fixx`` is a typo,
+    not a setting)."""
+    if block not in PIPELINE_BLOCKS:
+        hint = suggestion(block, PIPELINE_BLOCKS)
+        raise ConfigError(f"{where}: '{block}' is not a block the pipeline reads "
+                          f"({', '.join(PIPELINE_BLOCKS)}){hint}")
+    known = PIPELINE_BLOCKS[block]
+    for key in value if known is not None else ():
+        if key not in known:
+            at = f"{where.rpartition(':')[0]}:{lines.get(str(key), where.rpartition(':')[2])}"
+            raise ConfigError(f"{at}: {block}.{key}: unknown key{suggestion(str(key), known)} "
+                              f"(known: {', '.join(known)})")
+
+
 def load_params(path: Path, shown: str) -> Params:
     """Read params.yaml; a missing, malformed or ill-typed file raises ConfigError naming the line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(f"{shown}: cannot read params file: {error.strerror}") from None
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ConfigError(f"{shown}{line}: malformed YAML: {problem}") from None
-    if data is None:
-        data, root = {}, None
-    if not isinstance(data, dict) or not isinstance(root, yaml.MappingNode | None):
+    parsed = read_params(path, shown, ConfigError)
+    data, lines = {} if parsed.data is None else parsed.data, parsed.lines
+    if not isinstance(data, dict):
         raise ConfigError(f"{shown}:1: params must be a mapping of names to values")
-    lines = {str(k.value): k.start_mark.line + 1 for k, _ in (root.value if root is not None else [])}
     macros: dict[str, Any] = {}
     macro_lines: dict[str, int] = {}
     profile, profile_line = None, 1
@@ -96,7 +104,7 @@ def load_params(path: Path, shown: str) -> Params:
                 raise ConfigError(f"{where}: profile must be a profile name, got {value!r}")
             profile, profile_line = value, lines.get(key, 1)
         elif isinstance(value, dict):
-            continue
+            check_block(key, value, where, parsed.block_lines.get(key, {}))
         else:
             value = [coerce_scalar(v) for v in value] if isinstance(value, list) else coerce_scalar(value)
             macros[key.upper()] = check_value(key, value, where)

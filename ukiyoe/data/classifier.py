@@ -18,6 +18,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from ukiyoe.errors import DataError
+from ukiyoe.images import to_signed
 
 INPUT_SIZE = 32
 KINDS = ("modes", "digit_triple")  # one label per image, or one digit per colour channel
@@ -83,7 +84,7 @@ def to_input(images: np.ndarray, in_channels: int) -> torch.Tensor:
         raise DataError(
             f"classifier input must be uint8 (N, H, W, {in_channels}), got {array.dtype} {array.shape}"
         )
-    return torch.from_numpy(np.ascontiguousarray(array)).permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
+    return to_signed(torch.from_numpy(np.ascontiguousarray(array)).permute(0, 3, 1, 2))
 
 
 class ModeClassifier:

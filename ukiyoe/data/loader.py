@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from ukiyoe.errors import DataError
+from ukiyoe.images import to_signed
 
 
 @dataclass(frozen=True)
@@ -73,10 +74,10 @@ def load_prepared(path: str | Path) -> Prepared:
 
 
 class ResumableSampler:
-    """Seeded per-epoch permutation, sharded over ranks, that can stop and resume mid-epoch.
+    """Seeded per-epoch permutation, sharded over ranks, addressed by (epoch, position) so a run resumes.
 
     Each epoch's order depends only on (seed, epoch), so every rank computes the same permutation and takes
-    its own slice; ``state_dict`` records the epoch and how many of this rank's indices were consumed.
+    its own slice.
     ``drop_last`` trims the permutation so that ranks get equal shares and drops a final short batch;
     without it, shares are padded by wrapping around and the final batch may be short.
     """
@@ -99,7 +100,6 @@ class ResumableSampler:
         self.num_samples, self.seed = num_samples, seed
         self.rank, self.world_size = rank, world_size
         self.shuffle, self.drop_last = shuffle, drop_last
-        self.epoch, self.position = 1, 0
 
     def __len__(self) -> int:
         """Indices per rank per epoch."""
@@ -121,42 +121,6 @@ class ResumableSampler:
     def num_batches(self, batch_size: int) -> int:
         return len(self) // batch_size if self.drop_last else -(-len(self) // batch_size)
 
-    def set_epoch(self, epoch: int) -> None:
-        """Start ``epoch`` from its beginning."""
-        self.epoch, self.position = epoch, 0
-
-    def next_batch(self, batch_size: int) -> np.ndarray | None:
-        """The next batch of indices in this epoch, or None once the epoch is used up."""
-        indices = self.epoch_indices(self.epoch)
-        end = self.position + batch_size
-        if end > len(indices) and (self.drop_last or self.position >= len(indices)):
-            return None
-        batch = indices[self.position : end]
-        self.position += len(batch)
-        return batch
-
-    def batches(self, batch_size: int):
-        """Iterate over the rest of the current epoch, batch by batch."""
-        while (batch := self.next_batch(batch_size)) is not None:
-            yield batch
-
-    def state_dict(self) -> dict[str, int]:
-        return {
-            "seed": self.seed,
-            "epoch": self.epoch,
-            "position": self.position,
-            "num_samples": self.num_samples,
-            "world_size": self.world_size,
-        }
-
-    def load_state_dict(self, state: dict[str, int]) -> None:
-        for key in ("seed", "num_samples", "world_size"):
-            if state.get(key) != getattr(self, key):
-                raise DataError(
-                    f"sampler state: {key} is {state.get(key)}, this run has {getattr(self, key)}"
-                )
-        self.epoch, self.position = int(state["epoch"]), int(state["position"])
-
 
 def fetch_batch(images: np.ndarray, indices: np.ndarray) -> np.ndarray:
     """Gather a batch from the memmap (read in index order, returned in the requested order)."""
@@ -166,19 +130,10 @@ def fetch_batch(images: np.ndarray, indices: np.ndarray) -> np.ndarray:
     return gathered
 
 
-def batch_to_tensor(
-    batch: np.ndarray, flip: bool = False, generator: torch.Generator | None = None
-) -> torch.Tensor:
-    """uint8 NHWC to float32 NCHW in [-1, 1]; with ``flip``, each image is mirrored with probability 1/2.
+def batch_to_tensor(batch: np.ndarray) -> torch.Tensor:
+    """uint8 NHWC to float32 NCHW in [-1, 1].
 
-    Layout changes and flips happen on the uint8 array (a quarter of the bytes), then one float pass in
-    numpy, which stays fast when torch's thread pool competes with a busy training loop.
+    The layout change happens on the uint8 array (a quarter of the bytes), then one float pass in numpy,
+    which stays fast when torch's thread pool competes with a busy training loop.
     """
-    planar = np.ascontiguousarray(np.asarray(batch).transpose(0, 3, 1, 2))
-    if flip:
-        mirrored = (torch.rand(len(planar), generator=generator) < 0.5).numpy()
-        planar[mirrored] = planar[mirrored, :, :, ::-1]
-    scaled = planar.astype(np.float32)
-    scaled *= np.float32(1 / 127.5)
-    scaled -= np.float32(1.0)
-    return torch.from_numpy(scaled)
+    return torch.from_numpy(to_signed(np.ascontiguousarray(np.asarray(batch).transpose(0, 3, 1, 2))))

@@ -12,9 +12,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ukiyoe.errors import DataError
+from ukiyoe.params import read_params
 
 SOURCES = ("synthetic", "folder", "archive", "prints", "stacked_mnist")
 RESOLUTIONS = (32, 64, 128)
@@ -37,6 +36,7 @@ class DataParams:
     max_pixels: int = 64_000_000
     max_aspect: float = 4.0
     max_archive_bytes: int = 2 * 1024**3
+    max_file_bytes: int = 256 * 1024**2
     patch_min: float = 0.1
     patch_max: float = 0.5
     classifier: bool = True
@@ -113,6 +113,7 @@ def parse_params(raw: Any, where: str = "params.yaml") -> DataParams:
     values["max_pixels"] = _integer(get("max_pixels"), where, "data.max_pixels", 1)
     values["max_aspect"] = _number(get("max_aspect"), where, "data.max_aspect", 1.0, 1000.0)
     values["max_archive_bytes"] = _integer(get("max_archive_bytes"), where, "data.max_archive_bytes", 1)
+    values["max_file_bytes"] = _integer(get("max_file_bytes"), where, "data.max_file_bytes", 1)
     values["patch_min"] = _number(get("patch_min"), where, "data.patch_min", 0.0, 1.0, low_open=True)
     values["patch_max"] = _number(get("patch_max"), where, "data.patch_max", 0.0, 1.0, low_open=True)
     if values["patch_min"] > values["patch_max"]:
@@ -129,17 +130,5 @@ def parse_params(raw: Any, where: str = "params.yaml") -> DataParams:
 
 def load_params(path: Path) -> DataParams:
     """Read and validate a params.yaml file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DataError(f"{path}: params file not found") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise DataError(f"{path}: cannot read params file ({error})") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        at = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(error, "problem", None) or "invalid YAML"
-        raise DataError(f"{path}{at}: malformed YAML ({problem})") from None
+    raw = read_params(path, str(path), DataError).data
     return parse_params({} if raw is None else raw, where=str(path))

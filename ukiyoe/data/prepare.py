@@ -1,11 +1,9 @@
 """The prepare stage: build the chosen source, split it into train and held-out images (``heldout/``) and
-write ``data/prepared/`` atomically (a temporary sibling
-directory renamed into place), so a failed prepare leaves the previous output untouched. Same params and
-inputs give byte-identical files."""
+write ``data/prepared/`` atomically (a temporary sibling directory renamed into place), so a failed prepare
+leaves the previous output untouched. Same params and inputs give byte-identical files."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -20,17 +18,9 @@ from ukiyoe.data.params import DataParams
 from ukiyoe.data.sources import Built, build
 from ukiyoe.data.split import HELDOUT_DIR, SPLIT_FILE, split_indices
 from ukiyoe.errors import DataError
+from ukiyoe.files import sha256_files
 
 MANIFEST_FORMAT = 1
-
-
-def _sha256_files(*paths: Path) -> str:
-    digest = hashlib.sha256()
-    for path in paths:
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()
 
 
 def write_images(built: Built, chosen: np.ndarray, directory: Path) -> list[Path]:
@@ -70,7 +60,7 @@ def write_prepared(built: Built, params: DataParams, directory: Path) -> dict[st
         "inputs": built.inputs,
         "rejected_count": len(built.rejected),
         "classifier": classifier_summary,
-        "dataset_sha256": _sha256_files(*hashed),
+        "dataset_sha256": sha256_files(*hashed),
         **built.extra,
     }
     (directory / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from ukiyoe.images import grid_image, write_png
+
 GRID_COLUMNS = 8
 MAX_TILES = 64
 MIN_WIDTH = 512  # small resolutions are enlarged (nearest neighbour) so single pixels stay visible
@@ -26,17 +28,8 @@ def pick_tiles(labels: np.ndarray | None, num_modes: int | None, count: int) -> 
 def save_grid(images: np.ndarray, labels: np.ndarray | None, num_modes: int | None, path: Path) -> Path:
     """Write the contact sheet as a PNG on a paper-white ground."""
     chosen, columns = pick_tiles(labels, num_modes, len(images))
-    tiles = np.asarray(images[chosen])
-    side = tiles.shape[1]
-    rows = -(-len(tiles) // columns)
-    sheet = np.full((rows * (side + GAP) - GAP, columns * (side + GAP) - GAP, 3), 255, dtype=np.uint8)
-    for i, tile in enumerate(tiles):
-        top, left = (i // columns) * (side + GAP), (i % columns) * (side + GAP)
-        sheet[top : top + side, left : left + side] = tile
-    image = Image.fromarray(sheet)
+    image = grid_image(np.asarray(images[chosen]), columns, gap=GAP, margin=0)
     scale = max(1, -(-MIN_WIDTH // image.width))
     if scale > 1:
         image = image.resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    image.save(path, optimize=True)
-    return path
+    return write_png(path, image, optimize=True)

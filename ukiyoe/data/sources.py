@@ -3,7 +3,6 @@ known, labels and a trained mode classifier) before anything is written."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +14,7 @@ from ukiyoe.data import stacked_mnist, synthetic
 from ukiyoe.data.decode import DecodeSettings
 from ukiyoe.data.params import DataParams
 from ukiyoe.data.user_images import collect_archive, collect_folder, default_workers, require_images
+from ukiyoe.files import sha256_files
 
 CLASSIFIER_WIDTHS = (16, 32, 64)
 CLASSIFIER_EMBED_DIM = 64
@@ -37,14 +37,13 @@ class Built:
 
 
 def _settings(params: DataParams) -> DecodeSettings:
-    return DecodeSettings(params.resolution, params.resize, params.max_pixels, params.max_aspect)
+    return DecodeSettings(
+        params.resolution, params.resize, params.max_pixels, params.max_aspect, params.max_file_bytes
+    )
 
 
 def _module_sha256(*modules: Any) -> str:
-    digest = hashlib.sha256()
-    for module in modules:
-        digest.update(Path(module.__file__).read_bytes())
-    return digest.hexdigest()
+    return sha256_files(*(Path(module.__file__) for module in modules))
 
 
 def _synthetic_classifier(params: DataParams) -> tuple:

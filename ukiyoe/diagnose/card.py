@@ -5,30 +5,12 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
 from ukiyoe import __version__
 from ukiyoe.diagnose.score import RUBRIC_VERSION
-
-
-def git_commit(directory: Path) -> str | None:
-    """HEAD of the repository holding ``directory`` (None outside git or before the first commit)."""
-    try:
-        result = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=directory,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if result.returncode != 0:
-        return None
-    return result.stdout.strip() or None
+from ukiyoe.files import git_commit
 
 
 def first_word(path: Path) -> str | None:

@@ -41,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from ukiyoe.diagnose.stage import DiagnoseRequest, run_diagnose
+    from ukiyoe.diagnose.stage import DiagnoseRequest, run
 
     request = DiagnoseRequest(
         data=args.data,
@@ -53,7 +53,7 @@ def handle(args: argparse.Namespace) -> int:
         device=args.device,
         options=args.options,
     )
-    metrics = run_diagnose(request)
+    metrics = run(request)
     low, high = metrics["ci95"]["collapse_score"]
     memorizing = "; MEMORIZATION" if metrics["memorization"] else ""
     print(

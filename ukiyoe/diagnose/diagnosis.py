@@ -15,7 +15,7 @@ import torch
 from ukiyoe.diagnose.bootstrap import INTERVAL_METRICS, intervals
 from ukiyoe.diagnose.features import FeatureSpace, choose_feature_space
 from ukiyoe.diagnose.headline import headline
-from ukiyoe.diagnose.images import resize_uint8, signed_to_uint8, to_nhwc, to_signed_float
+from ukiyoe.diagnose.images import resize_uint8, to_nhwc, to_signed_float
 from ukiyoe.diagnose.measures import SampleMeasures, measure
 from ukiyoe.diagnose.metrics import METRICS, MetricInputs
 from ukiyoe.diagnose.metrics.image_statistics import TypicalRange
@@ -26,6 +26,7 @@ from ukiyoe.diagnose.reference import Reference
 from ukiyoe.diagnose.score import collapse_score
 from ukiyoe.diagnose.sizing import check_sample_count
 from ukiyoe.errors import CheckpointError
+from ukiyoe.images import to_signed, to_uint8
 
 HEADLINE_KEYS = (
     "collapse_score",
@@ -62,7 +63,7 @@ def signed_tensor(samples: np.ndarray | torch.Tensor, device: str) -> torch.Tens
     """Any accepted sample array → float (N, 3, H, W) in [-1, 1] on ``device``."""
     if isinstance(samples, torch.Tensor):
         if samples.dtype == torch.uint8:
-            samples = samples.float() / 127.5 - 1.0
+            samples = to_signed(samples)
         if samples.ndim != 4 or samples.shape[1] != 3:
             raise CheckpointError(f"generator samples must be (N, 3, H, W), got {tuple(samples.shape)}")
         return samples.detach().to(device=device, dtype=torch.float32)
@@ -122,7 +123,7 @@ class Diagnoser:
         check_sample_count(len(samples), self.reference.mode_prior, "samples")
         values = signed_tensor(samples, self.device)
         height, width = self.reference.resolution
-        fake_images = resize_uint8(signed_to_uint8(values.permute(0, 2, 3, 1).cpu().numpy()), height, width)
+        fake_images = resize_uint8(to_uint8(values.permute(0, 2, 3, 1).cpu().numpy()), height, width)
         inputs = self.inputs(values, fake_images)
         copy_distances = self.train_index.distances(fake_images)
         measures = measure(inputs, self.reference, copy_distances, self.typical, self.heldout_confidence)

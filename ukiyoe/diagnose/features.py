@@ -10,6 +10,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from ukiyoe.images import to_signed
+
 RANDOM_CNN_SEED = 20200711
 
 
@@ -60,7 +62,7 @@ class RandomCNNFeatures:
         with torch.inference_mode():
             for start in range(0, len(images), self._batch_size):
                 batch = torch.from_numpy(np.array(images[start : start + self._batch_size]))
-                x = batch.to(self._device).permute(0, 3, 1, 2).float() / 127.5 - 1.0
+                x = to_signed(batch.to(self._device).permute(0, 3, 1, 2))
                 stage2 = self._stages[:5](x)
                 stage3 = self._stages[5:8](stage2)
                 stage4 = self._stages[8:](stage3)

@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import math
-from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 PANEL_NEIGHBOURS = 4
-
-
-def image_grid(images: np.ndarray, count: int, tile: int = 64) -> Image.Image:
-    """The first ``count`` uint8 NHWC images in a near-square grid, each scaled to ``tile`` pixels."""
-    chosen = images[:count]
-    columns = math.ceil(math.sqrt(len(chosen)))
-    rows = math.ceil(len(chosen) / columns)
-    grid = Image.new("RGB", (columns * (tile + 2) + 2, rows * (tile + 2) + 2), (255, 255, 255))
-    for index, image in enumerate(chosen):
-        cell = Image.fromarray(image).resize((tile, tile), Image.Resampling.NEAREST)
-        grid.paste(cell, (2 + (index % columns) * (tile + 2), 2 + (index // columns) * (tile + 2)))
-    return grid
 
 
 def nearest_training(fake_images: np.ndarray, train_images: np.ndarray) -> np.ndarray:
@@ -55,23 +41,6 @@ def neighbour_panel(
             cell = Image.fromarray(real_images[index]).resize((tile, tile), Image.Resampling.NEAREST)
             panel.paste(cell, (12 + (column + 1) * (tile + 2), top))
     return panel
-
-
-def read_history(path: Path) -> dict[str, list[float]]:
-    """Numeric columns of a ``history.csv`` (non-numeric cells become NaN)."""
-    with path.open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    columns: dict[str, list[float]] = {}
-    for name in rows[0].keys() if rows else []:
-        values = []
-        for row in rows:
-            try:
-                values.append(float(row[name]))
-            except (TypeError, ValueError):
-                values.append(math.nan)
-        if not all(math.isnan(v) for v in values):
-            columns[name] = values
-    return columns
 
 
 # Shown first when logged: the quantities that move at collapse onset.

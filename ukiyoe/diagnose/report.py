@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -10,13 +9,7 @@ from typing import Any
 from PIL import Image
 
 from ukiyoe.diagnose.diagnosis import Diagnosis
-from ukiyoe.diagnose.figures import (
-    image_grid,
-    nearest_training,
-    neighbour_panel,
-    read_history,
-    training_curves,
-)
+from ukiyoe.diagnose.figures import nearest_training, neighbour_panel, training_curves
 from ukiyoe.diagnose.options import DiagnoseOptions
 from ukiyoe.diagnose.report_content import (
     FIGURE_CAPTIONS,
@@ -29,39 +22,32 @@ from ukiyoe.diagnose.report_content import (
 )
 from ukiyoe.diagnose.report_html import render_html
 from ukiyoe.diagnose.score import CRITICAL_FROM, HEALTHY_BELOW, rubric_markdown
+from ukiyoe.files import atomic_write_json, json_safe
+from ukiyoe.history import read_history
+from ukiyoe.images import grid_image, write_png
 
-
-def json_safe(value: Any) -> Any:
-    """Plain JSON: DVC and strict readers reject NaN and infinities (written as strings) and numpy types."""
-    if isinstance(value, dict):
-        return {key: json_safe(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(item) for item in value]
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    return value
+GRID_TILE = 64  # pixels per image in the sample grids, whatever the training resolution
 
 
 def save_figures(
     diagnosis: Diagnosis, options: DiagnoseOptions, out: Path, history: Path | None
 ) -> dict[str, Path]:
     figures: dict[str, Image.Image | None] = {
-        "samples": image_grid(diagnosis.fake_images, options.grid_size),
-        "real": image_grid(diagnosis.real_images, options.grid_size),
+        "samples": grid_image(diagnosis.fake_images[: options.grid_size], tile=GRID_TILE),
+        "real": grid_image(diagnosis.real_images[: options.grid_size], tile=GRID_TILE),
     }
     rows = diagnosis.copy_order[: options.neighbour_rows]
     order = nearest_training(diagnosis.fake_images[rows], diagnosis.train_images)
     figures["neighbours"] = neighbour_panel(diagnosis.fake_images[rows], diagnosis.train_images, order)
     if history is not None and history.is_file():
-        columns = read_history(history)
+        columns = {name: values for name, values in read_history(history).items()
+                   if not all(math.isnan(value) for value in values)}
         figures["curves"] = training_curves(columns) if columns else None
     paths = {}
     for name, image in figures.items():
         if image is not None:
             paths[name] = out / f"{name}.png"
-            image.save(paths[name])
+            write_png(paths[name], image)
     return paths
 
 
@@ -122,9 +108,9 @@ def write_report(
     for stale in REPORT_FILES:  # a figure not drawn this time must not survive from an earlier run
         (out / stale).unlink(missing_ok=True)
     metrics, details = json_safe(diagnosis.metrics), json_safe(diagnosis.details)
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    (out / "details.json").write_text(json.dumps(details, indent=2) + "\n")
-    (out / "card.json").write_text(json.dumps(card, indent=2) + "\n")
+    atomic_write_json(out / "metrics.json", metrics)
+    atomic_write_json(out / "details.json", details)
+    atomic_write_json(out / "card.json", card)
     figures = save_figures(diagnosis, options, out, history)
     space = diagnosis.feature_space.description
     view = report_view(metrics, details)

@@ -75,6 +75,9 @@ def report_view(metrics: dict[str, Any], details: dict[str, Any]) -> dict[str, A
 def fmt(value: Any) -> str:
     if isinstance(value, list) and len(value) == 2:
         return f"[{fmt(value[0])}, {fmt(value[1])}]"
+    """A metric for reading; None is a value that was not a finite number."""
+    if value is None:
+        return "n/a"
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 

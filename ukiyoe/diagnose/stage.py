@@ -41,8 +41,10 @@ def check_inputs(request: DiagnoseRequest) -> None:
     """Fail early, with one line, on anything missing."""
     if request.checkpoint is None and request.samples is None:
         raise CheckpointError("give --checkpoint DIR or --samples PATH")
-    if request.checkpoint is not None and not request.checkpoint.is_dir():
-        raise CheckpointError(f"{request.checkpoint}: checkpoint directory not found")
+    if request.checkpoint is not None:
+        from ukiyoe.gan.export import require_checkpoint_directory
+
+        require_checkpoint_directory(request.checkpoint)
     if not (request.data / "images.npy").is_file():
         raise DataError(f"{request.data}: prepared data not found (no images.npy; run `ukiyoe prepare`)")
     if request.samples is not None and not request.samples.exists():
@@ -54,22 +56,22 @@ def check_inputs(request: DiagnoseRequest) -> None:
 
 
 def draw_samples(
-    request: DiagnoseRequest, count: int, seed: int, batch_size: int, device: str
+    request: DiagnoseRequest, count: int, seed: int, batch_size: int, device: str, resolution: int
 ) -> tuple[Any, dict]:
     """Samples from the checkpoint's EMA generator, or the ``--samples`` image set (first ``count``)."""
     if request.samples is not None:
         from ukiyoe.diagnose.images import load_image_set
 
-        images = load_image_set(request.samples)
+        images = load_image_set(request.samples, resolution)
         return (images[:count] if request.num_samples is not None else images), {}
-    from ukiyoe.train import load_generator
+    from ukiyoe.gan.export import load_generator
 
     generator = load_generator(request.checkpoint, device)
     samples = generator.sample(count, seed, batch_size)
     return samples, dict(generator.meta)
 
 
-def run_diagnose(request: DiagnoseRequest) -> dict[str, Any]:
+def run(request: DiagnoseRequest) -> dict[str, Any]:
     """Run the stage; returns the metrics written to ``<out>/metrics.json``."""
     from ukiyoe.diagnose.card import build_card
     from ukiyoe.diagnose.diagnosis import Diagnoser
@@ -85,7 +87,9 @@ def run_diagnose(request: DiagnoseRequest) -> dict[str, Any]:
     count = options.num_samples or default_samples(reference.mode_prior)
     if request.samples is None:  # an image set is checked on what it holds, by the diagnoser
         check_sample_count(count, reference.mode_prior, "--num-samples")
-    samples, meta = draw_samples(request, count, options.seed, options.batch_size, device)
+    samples, meta = draw_samples(
+        request, count, options.seed, options.batch_size, device, reference.resolution[0]
+    )
     diagnosis = Diagnoser(reference, options, device)(samples)
     train_metrics = request.train_metrics or default_train_metrics(request.checkpoint)
     card = build_card(

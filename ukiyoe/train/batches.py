@@ -8,13 +8,12 @@ fits (``GPU_RESIDENT_LIMIT_BYTES``), so no step waits for host copies.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import torch
 
 from ukiyoe.data.loader import ResumableSampler, batch_to_tensor, fetch_batch
 from ukiyoe.errors import DataError
+from ukiyoe.images import to_signed
 from ukiyoe.train.distributed import Distributed
 
 GPU_RESIDENT_LIMIT_BYTES = 4 << 30
@@ -57,13 +56,10 @@ class RealBatches:
         """The first ``count`` images, the same on every rank and every call (for the watchdog)."""
         return self._gather(np.arange(min(count, len(self.host_images))))
 
-    def state_dict(self) -> dict[str, Any]:
-        return self.sampler.state_dict()
-
     def _gather(self, indices: np.ndarray) -> torch.Tensor:
         if self.device_images is not None:
             raw = self.device_images[torch.from_numpy(indices).to(self.device)]
-            batch = raw.permute(0, 3, 1, 2).float().div_(127.5).sub_(1.0)
+            batch = to_signed(raw.permute(0, 3, 1, 2))
         else:
             batch = batch_to_tensor(fetch_batch(self.host_images, indices)).to(self.device, non_blocking=True)
         return batch.contiguous(

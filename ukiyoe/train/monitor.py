@@ -1,25 +1,23 @@
-"""Training curves: step values averaged per epoch into ``history.csv``, final values in ``summary.json``,
-fixed-z sample grids as PNG.
+"""Training curves: step values averaged per epoch (rows of ``history.csv``), final values in
+``summary.json``, fixed-z sample grids as PNG.
 
 Epoch rows live in the checkpoint too, so a resumed run rewrites the same history it would have written.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import math
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
+from tqdm import tqdm
 
-from ukiyoe.train.atomic import atomic_write, atomic_write_json, atomic_write_text
-
-LEADING_COLUMNS = ("epoch", "step")
+from ukiyoe.files import atomic_write_json
+from ukiyoe.images import grid_image, nchw_to_nhwc, to_uint8, write_png
 
 
 def gradient_norm(parameters: Iterable[torch.nn.Parameter]) -> float:
@@ -56,48 +54,64 @@ class EpochAverager:
         self.counts = defaultdict(int, state["counts"])
 
 
-def write_history(path: Path, rows: list[dict[str, Any]]) -> None:
-    """Rewrite ``history.csv`` with one row per epoch; columns are the union of all rows' keys."""
-    columns = list(LEADING_COLUMNS)
-    for row in rows:
-        columns.extend(key for key in row if key not in columns)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, restval="", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({key: _format(value) for key, value in row.items()})
-    atomic_write_text(path, buffer.getvalue())
-
-
-def _format(value: Any) -> Any:
-    return f"{value:.6g}" if isinstance(value, float) else value
-
-
 def write_summary(path: Path, summary: dict[str, Any]) -> None:
-    atomic_write_json(path, {key: _json_safe(value) for key, value in summary.items()})
+    atomic_write_json(path, summary)
 
 
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+def save_samples(path: Path, images: torch.Tensor) -> None:
+    """Images in [-1, 1], shape (N, C, H, W), as one PNG grid."""
+    write_png(path, grid_image(nchw_to_nhwc(to_uint8(images))))
 
 
-def save_grid(path: Path, images: torch.Tensor, columns: int | None = None) -> None:
-    """Save images in [-1, 1], shape (N, 3, H, W), as one PNG grid."""
-    from PIL import Image
+class Throughput:
+    """Images per second over the run, and after the first epoch (compilation and autotuning excluded)."""
 
-    images = images.detach().float().clamp(-1, 1).cpu()
-    count, channels, height, width = images.shape
-    columns = columns or max(1, int(math.ceil(math.sqrt(count))))
-    rows = int(math.ceil(count / columns))
-    grid = np.full((rows * (height + 2) + 2, columns * (width + 2) + 2, 3), 255, dtype=np.uint8)
-    pixels = ((images + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
-    if channels == 1:
-        pixels = np.repeat(pixels, 3, axis=3)
-    for index in range(count):
-        top, left = 2 + (index // columns) * (height + 2), 2 + (index % columns) * (width + 2)
-        grid[top : top + height, left : left + width] = pixels[index]
-    buffer = io.BytesIO()
-    Image.fromarray(grid).save(buffer, format="PNG")
-    atomic_write(path, lambda handle: handle.write(buffer.getvalue()))
+    def __init__(self, images_per_step: int) -> None:
+        self.images_per_step = images_per_step
+        self.steps = 0
+        self.started = self.finished = time.perf_counter()
+        self.warm: tuple[int, float] | None = None
+
+    def start(self) -> None:
+        self.started = time.perf_counter()
+
+    def count_step(self) -> None:
+        self.steps += 1
+
+    def first_epoch_done(self) -> None:
+        if self.warm is None:
+            self.warm = (self.steps, time.perf_counter())
+
+    def stop(self) -> None:
+        self.finished = time.perf_counter()
+
+    def summary(self) -> dict[str, float]:
+        seconds = self.finished - self.started
+        images = self.steps * self.images_per_step
+        if self.warm is None or self.steps == self.warm[0]:
+            warm_rate = images / max(seconds, 1e-9)
+        else:
+            warm_rate = (self.steps - self.warm[0]) * self.images_per_step / (self.finished - self.warm[1])
+        return {"seconds": round(seconds, 3), "images_per_second": images / seconds if seconds > 0 else 0.0,
+                "images_per_second_after_first_epoch": warm_rate}
+
+
+PROGRESS_KEYS = {"d_loss": "D", "g_loss": "G", "critic_loss": "C", "watchdog/diversity": "div"}
+
+
+def progress_bar(total: int, initial: int, enabled: bool) -> tqdm:
+    return tqdm(total=total, initial=initial, disable=not enabled, unit="step", dynamic_ncols=True,
+                mininterval=1.0)
+
+
+def progress_postfix(values: dict[str, float]) -> dict[str, str]:
+    """The losses and the watchdog's diversity, which is NaN (and left out) until its first check."""
+    unmeasured = not math.isfinite(values.get("watchdog/diversity", 0.0))
+    shown = {key: value for key, value in values.items() if not (unmeasured and key == "watchdog/diversity")}
+    return {short: f"{shown[key]:.3g}" for key, short in PROGRESS_KEYS.items() if key in shown}
+
+
+def show_progress(bar: tqdm, values: dict[str, float]) -> None:
+    """One step forward, with the losses and the last watchdog diversity beside the bar."""
+    bar.update(1)
+    bar.set_postfix(progress_postfix(values), refresh=False)

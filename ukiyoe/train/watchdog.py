@@ -20,7 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ukiyoe.errors import ConfigError
+from ukiyoe.ranges import Between, Each, declare, one_of
 
 REMEDIES = ("halve_gen_lr", "raise_n_critic")
 ACTIONS = ("rollback", "log")
@@ -194,6 +194,22 @@ class WatchdogState:
 
 
 @gin.configurable
+@declare(
+    interval=Between(1),
+    sample_count=Between(2),
+    min_diversity=Between(0),
+    max_duplicate_rate=Between(0, 1),
+    duplicate_distance=Between(0),
+    max_d_accuracy=Between(0, 1),
+    min_mode_coverage=Between(0),
+    max_feature_duplicates=Between(0, 1),
+    min_alive_ratio=Between(0, 1),
+    warmup_epochs=Between(0),
+    patience=Between(1),
+    action=one_of(*ACTIONS),
+    remedies=Each(one_of(*REMEDIES)),
+    max_rollbacks=Between(0),
+)
 @dataclass(frozen=True)
 class CollapseWatchdog:
     """Thresholds, remedy and rollback budget; a threshold of None switches that indicator off.
@@ -201,7 +217,7 @@ class CollapseWatchdog:
     ``patience`` consecutive failing checks make a trigger; non-finite values trigger at once.
     """
 
-    interval: int = 50
+    interval: int = 25
     sample_count: int = 128
     min_diversity: float | None = None
     max_duplicate_rate: float | None = None
@@ -215,23 +231,6 @@ class CollapseWatchdog:
     action: str = "rollback"
     remedies: tuple[str, ...] = REMEDIES
     max_rollbacks: int = 3
-
-    def __post_init__(self) -> None:
-        if (
-            self.interval < 1
-            or self.sample_count < 2
-            or self.patience < 1
-            or min(self.max_rollbacks, self.warmup_epochs) < 0
-        ):
-            raise ConfigError(
-                "CollapseWatchdog: interval and patience must be >= 1, sample_count >= 2, "
-                "max_rollbacks and warmup_epochs >= 0"
-            )
-        if self.action not in ACTIONS:
-            raise ConfigError(f"CollapseWatchdog.action must be one of {ACTIONS}, got {self.action!r}")
-        unknown = [remedy for remedy in self.remedies if remedy not in REMEDIES]
-        if unknown:
-            raise ConfigError(f"CollapseWatchdog.remedies: unknown {unknown} (known: {list(REMEDIES)})")
 
     def reasons(self, indicators: Indicators) -> list[str]:
         """Every threshold these indicators cross, as readable phrases."""

@@ -1,0 +1,197 @@
+"""The adversarial objective: one ``GANLoss`` whose phases compute a loss and call ``backward()``.
+
+Phases: ``"D"`` (discriminator, with gradient penalty when configured), ``"Dreg"`` (lazy R1, every
+``dreg_interval`` D steps), ``"critic"`` (transformer critic, trained on detached samples) and ``"G"``
+(generator + NCA against D, plus the critic's term once ``IsolationSchedule`` lets it in, plus the growth
+bonus). The training loop owns the optimizers and their steps; this module only fills gradients.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import gin
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ukiyoe.errors import CheckpointError, ConfigError
+from ukiyoe.gan.networks import Networks
+from ukiyoe.gan.regularizers import GradientPenalty, InstanceNoise, LabelSmoothing, R1Penalty
+from ukiyoe.gan.schedules import GrowthCurriculum, IsolationSchedule
+from ukiyoe.ranges import declare, one_of
+
+LOSS_TYPES = ("non_saturating", "hinge", "wasserstein")
+PHASES = ("D", "Dreg", "critic", "G")
+
+
+def discriminator_loss(loss_type: str, real: torch.Tensor, fake: torch.Tensor, real_target: float = 1.0
+                       ) -> torch.Tensor:
+    """D's loss from its raw scores (logits) on real and fake images."""
+    if loss_type == "non_saturating":
+        real_term = F.binary_cross_entropy_with_logits(real, torch.full_like(real, real_target))
+        return real_term + F.softplus(fake).mean()
+    if loss_type == "hinge":
+        return F.relu(1.0 - real).mean() + F.relu(1.0 + fake).mean()
+    return fake.mean() - real.mean()
+
+
+def generator_loss(loss_type: str, fake: torch.Tensor) -> torch.Tensor:
+    """G's loss from an adversary's raw scores on its images."""
+    return F.softplus(-fake).mean() if loss_type == "non_saturating" else -fake.mean()
+
+
+@contextmanager
+def frozen(*modules: nn.Module | None) -> Iterator[None]:
+    """Turns off ``requires_grad`` of the modules' parameters for the block, so no gradient lands there."""
+    params = [p for module in modules if module is not None for p in module.parameters()]
+    previous = [p.requires_grad for p in params]
+    for param in params:
+        param.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for param, flag in zip(params, previous, strict=True):
+            param.requires_grad_(flag)
+
+
+# The networks and schedules come from ``assemble``; gin binds only the objective's own choices.
+@gin.configurable(module="ukiyoe.gan", denylist=["networks", "isolation", "growth"])
+@declare(loss_type=one_of(*LOSS_TYPES), critic_loss_type=one_of(*LOSS_TYPES))
+class GANLoss:
+    """``loss_type`` for D and G; ``critic_loss_type`` (default: the same) for the transformer critic.
+
+    ``adaptive_critic_weight`` scales the critic's term by ‖∇L_D‖/‖∇L_critic‖ at G's last layer (VQGAN),
+    on top of the isolation ramp, so the critic never dominates G's update whatever its score scale.
+    """
+
+    def __init__(
+        self,
+        networks: Networks,
+        isolation: IsolationSchedule,
+        growth: GrowthCurriculum,
+        loss_type: str = "non_saturating",
+        critic_loss_type: str | None = None,
+        gradient_penalty: GradientPenalty | None = None,
+        r1: R1Penalty | None = None,
+        label_smoothing: LabelSmoothing | None = None,
+        instance_noise: InstanceNoise | None = None,
+        critic_gradient_penalty: GradientPenalty | None = None,
+        adaptive_critic_weight: bool = False,
+    ):
+        critic_loss_type = critic_loss_type or loss_type
+        if label_smoothing is not None and loss_type != "non_saturating":
+            raise ConfigError(f"GANLoss.label_smoothing: needs loss_type non_saturating, got {loss_type!r}")
+        self.networks = networks
+        self.loss_type, self.critic_loss_type = loss_type, critic_loss_type
+        self.gradient_penalty, self.r1 = gradient_penalty, r1
+        self.label_smoothing, self.instance_noise = label_smoothing, instance_noise
+        self.critic_gradient_penalty = critic_gradient_penalty
+        self.adaptive_critic_weight = adaptive_critic_weight
+        self.isolation, self.growth = isolation, growth
+
+    @property
+    def dreg_interval(self) -> int | None:
+        """D steps between lazy R1 phases; None when R1 is not configured."""
+        return self.r1.interval if self.r1 is not None else None
+
+    def state_dict(self) -> dict[str, Any]:
+        """Empty: every schedule is a pure function of the epoch. Kept so checkpoints need no special case."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if state:
+            raise CheckpointError(f"GANLoss state: unexpected keys {sorted(state)}")
+
+    def accumulate_gradients(self, phase: str, real: torch.Tensor, z: torch.Tensor, epoch: int
+                             ) -> dict[str, float]:
+        """Computes ``phase``'s loss, calls ``backward()`` and returns the numbers worth logging."""
+        if phase == "D":
+            return self._discriminator(real, z, epoch)
+        if phase == "Dreg":
+            return self._discriminator_r1(real, epoch)
+        if phase == "critic":
+            return self._critic(real, z, epoch)
+        if phase == "G":
+            return self._generator(z, epoch)
+        raise ValueError(f"unknown phase {phase!r}; expected one of {PHASES}")
+
+    def _noisy(self, images: torch.Tensor, epoch: int) -> torch.Tensor:
+        return self.instance_noise(images, epoch) if self.instance_noise is not None else images
+
+    def _fakes(self, z: torch.Tensor, epoch: int) -> torch.Tensor:
+        with torch.no_grad():
+            return self.networks.generator.synthesize(z, self.growth.nca_step_scale(epoch)).image
+
+    def _discriminator(self, real: torch.Tensor, z: torch.Tensor, epoch: int) -> dict[str, float]:
+        discriminator = self.networks.discriminator
+        real_in, fake_in = self._noisy(real, epoch), self._noisy(self._fakes(z, epoch), epoch)
+        real_scores, fake_scores = discriminator(real_in), discriminator(fake_in)
+        target = self.label_smoothing.real_target if self.label_smoothing is not None else 1.0
+        loss = discriminator_loss(self.loss_type, real_scores, fake_scores, target)
+        stats = {"d_real": real_scores.mean().item(), "d_fake": fake_scores.mean().item()}
+        if self.gradient_penalty is not None:
+            penalty = self.gradient_penalty(discriminator, real_in, fake_in)
+            loss = loss + penalty
+            stats["gradient_penalty"] = penalty.item()
+        loss.backward()
+        sigma = self.instance_noise.sigma_at(epoch) if self.instance_noise is not None else 0.0
+        return {"d_loss": loss.item(), **stats, "instance_noise": sigma}
+
+    def _discriminator_r1(self, real: torch.Tensor, epoch: int) -> dict[str, float]:
+        if self.r1 is None:
+            return {}
+        penalty = self.r1(self.networks.discriminator, self._noisy(real, epoch))
+        penalty.backward()
+        return {"r1": penalty.item()}
+
+    def _critic(self, real: torch.Tensor, z: torch.Tensor, epoch: int) -> dict[str, float]:
+        critic = self.networks.critic
+        if critic is None:
+            return {}
+        if not self.isolation.critic_trains(epoch):
+            return {"critic_trains": 0.0}
+        fake = self._fakes(z, epoch)
+        real_scores, fake_scores = critic(real), critic(fake)
+        loss = discriminator_loss(self.critic_loss_type, real_scores, fake_scores)
+        stats = {"critic_real": real_scores.mean().item(), "critic_fake": fake_scores.mean().item()}
+        if self.critic_gradient_penalty is not None:
+            penalty = self.critic_gradient_penalty(critic, real, fake)
+            loss = loss + penalty
+            stats["critic_gradient_penalty"] = penalty.item()
+        loss.backward()
+        return {"critic_loss": loss.item(), **stats, "critic_trains": 1.0}
+
+    def _generator(self, z: torch.Tensor, epoch: int) -> dict[str, float]:
+        networks = self.networks
+        weight = self.isolation.weight(epoch) if networks.critic is not None else 0.0
+        boost = self.growth.growth_boost(epoch)
+        with frozen(networks.discriminator, networks.critic):
+            output = networks.generator.synthesize(z, self.growth.nca_step_scale(epoch))
+            scores = networks.discriminator(self._noisy(output.image, epoch))
+            adversarial = generator_loss(self.loss_type, scores)
+            total = adversarial
+            stats = {"g_adversarial": adversarial.item()}
+            if weight > 0:
+                critic_term = generator_loss(self.critic_loss_type, networks.critic(output.image))
+                if self.adaptive_critic_weight:
+                    weight *= self._adaptive_weight(adversarial, critic_term)
+                total = total + weight * critic_term
+                stats["g_critic"] = critic_term.item()
+            if output.growth_deficit is not None:
+                stats.update(alive_ratio=output.alive_ratio.item(), nca_steps=float(output.nca_steps),
+                             growth_deficit=output.growth_deficit.item())
+                if boost > 0:
+                    total = total + boost * output.growth_deficit
+            total.backward()
+        return {"g_loss": total.item(), **stats, "critic_weight": weight,
+                "isolation_phase": float(self.isolation.phase(epoch)), "growth_boost": boost}
+
+    def _adaptive_weight(self, adversarial: torch.Tensor, critic_term: torch.Tensor) -> float:
+        """‖∇L_D‖ / (‖∇L_critic‖ + 1e-4) at the synthesis network's last layer, clamped to [0, 1e4]."""
+        last = self.networks.generator.synthesis.to_rgb.weight
+        (d_grad,) = torch.autograd.grad(adversarial, last, retain_graph=True)
+        (c_grad,) = torch.autograd.grad(critic_term, last, retain_graph=True)
+        return float((d_grad.norm() / (c_grad.norm() + 1e-4)).clamp(0.0, 1e4))

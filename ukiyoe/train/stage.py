@@ -1,0 +1,202 @@
+"""One ``ukiyoe train`` invocation: compile or load the config, build everything from it, run, report.
+
+Rank 0 writes the compiled config, checkpoints, curves, samples and the Sacred run; other ranks compile the
+same config in memory (same hash) and only train.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ukiyoe.configurables import CONFIGURABLE_MODULES
+from ukiyoe.errors import CheckpointError, ConfigError, DataError
+from ukiyoe.files import git_commit
+from ukiyoe.gan.checkpoint import load_newest_valid, remove_checkpoints
+from ukiyoe.train import distributed
+from ukiyoe.train.loop import Paths, Trainer
+from ukiyoe.train.monitor import write_summary
+from ukiyoe.train.options import TrainOptions
+from ukiyoe.train.rng import seed_everything
+from ukiyoe.train.tracking import Tracker, run_tracked
+
+CUBLAS_DETERMINISTIC = ":4096:8"
+
+
+@dataclass(frozen=True)
+class TrainRequest:
+    config: Path
+    params: Path | None
+    data: Path
+    out: Path
+    metrics: Path
+    binds: tuple[str, ...] = ()
+    without_fixes: tuple[str, ...] = ()
+    resume: bool = False
+    observer: str | None = None
+
+
+def load_config(request: TrainRequest) -> Any:
+    """Compile the experiment (or load a compiled dir) in memory; nothing is written until data and resume
+    checks have passed, so a bad call never replaces the config of an earlier run."""
+    from ukiyoe.config import compile_experiment, load_compiled
+
+    if request.config.is_dir():
+        if request.binds or request.without_fixes:
+            raise ConfigError(
+                f"--bind/--without-fix: {request.config} is already compiled; pass the experiment's gin file"
+            )
+        return load_compiled(request.config)
+    return compile_experiment(request.config, request.params, request.binds, without=request.without_fixes,
+                              modules=CONFIGURABLE_MODULES)
+
+
+def select_device(option: str, context: distributed.Distributed) -> torch.device:
+    if option != "auto":
+        return torch.device(option)
+    if torch.cuda.is_available():
+        return torch.device("cuda", context.local_rank)
+    return torch.device("cpu")
+
+
+def configure_determinism(options: TrainOptions, device: torch.device) -> None:
+    """CPU threads; deterministic kernels for exactness tests, else the fast ones (cuDNN autotuning, TF32)."""
+    if options.cpu_threads:
+        torch.set_num_threads(options.cpu_threads)
+    if options.deterministic:
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", CUBLAS_DETERMINISTIC)
+        if options.compile:
+            torch.use_deterministic_algorithms(True)  # also makes inductor's generated kernels deterministic
+        else:
+            torch._C._set_deterministic_algorithms(True)  # the same switch, without importing inductor (~3 s)
+        torch.backends.cudnn.benchmark = False
+    elif device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+
+
+def build_experiment(options: TrainOptions, device: torch.device, context: distributed.Distributed) -> Any:
+    """The GAN from the active config, on ``device``, identical on every rank."""
+    from ukiyoe.gan.assemble import assemble
+    from ukiyoe.gan.networks import Networks
+
+    def place(networks: Networks) -> None:
+        networks.to(device)
+        if options.channels_last:
+            for module in networks.modules().values():
+                module.to(memory_format=torch.channels_last)
+        distributed.broadcast_modules(context, list(networks.modules().values()))
+
+    seed_everything(options.seed)
+    experiment = assemble(place, fused=options.fused_optimizers and device.type == "cuda")
+    if options.compile:
+        # The generator's mapping and synthesis only: D and the critic are differentiated twice by the
+        # gradient penalties (compiled autograd has no double backward), and the NCA's step count varies.
+        experiment.networks.generator.mapping.compile()
+        experiment.networks.generator.synthesis.compile()
+    return experiment
+
+
+def load_images(data: Path) -> tuple[Any, str | None]:
+    """The prepared images (memory-mapped) and the dataset hash from its manifest."""
+    if not data.is_dir():
+        raise DataError(f"{data}: prepared data directory not found; run 'ukiyoe prepare' first")
+    from ukiyoe.data import load_prepared
+
+    prepared = load_prepared(data)
+    return prepared.images, prepared.dataset_sha256
+
+
+def prepare_output(request: TrainRequest, compiled: Any, device: torch.device) -> dict[str, Any] | None:
+    """The checkpoint to resume from (``--resume auto``), or None after clearing a previous run's outputs."""
+    if request.resume:
+        found = load_newest_valid(request.out, device)
+        if found is not None:
+            entry, payload = found
+            recorded = payload["meta"].get("config_sha256")
+            if recorded != compiled.sha256:
+                raise CheckpointError(
+                    f"{entry.path}: written with config {str(recorded)[:12]}, this config is "
+                    f"{compiled.sha256[:12]}; resume needs the same config (or start without --resume)"
+                )
+            return payload
+    return None
+
+
+def clear_previous_run(request: TrainRequest) -> None:
+    remove_checkpoints(request.out)
+    shutil.rmtree(request.out / "samples", ignore_errors=True)
+    for name in ("history.csv", "summary.json"):
+        (request.metrics / name).unlink(missing_ok=True)
+
+
+def run(request: TrainRequest) -> dict[str, Any]:
+    """Run (or resume) one training run; returns the final summary. Raises StopRequested on a signal."""
+    from ukiyoe.config import activate, to_sacred_config
+    from ukiyoe.train.watchdog import CollapseWatchdog
+
+    context = distributed.from_environment()
+    compiled = load_config(request)
+    images, dataset_sha256 = load_images(request.data)
+    from ukiyoe.data import load_mode_classifier
+
+    classifier = load_mode_classifier(request.data)  # for the watchdog's confident-mode check
+    activate(compiled, CONFIGURABLE_MODULES)
+    options, watchdog = TrainOptions(), CollapseWatchdog()
+    device = select_device(options.device, context)
+    if device.type == "cuda":
+        torch.cuda.set_device(device)
+    distributed.initialise(context, device)
+    try:
+        configure_determinism(options, device)
+        experiment = build_experiment(options, device, context)
+        seed_everything(options.seed + context.rank)
+        from ukiyoe.train.batches import RealBatches
+
+        batches = RealBatches(
+            images, options.batch_size, options.seed, context, device, options.channels_last
+        )
+        resume_payload = prepare_output(request, compiled, device)
+        if context.is_main:
+            compiled = compiled.write(request.out / "config")
+            if resume_payload is None:
+                clear_previous_run(request)
+        distributed.barrier(context)
+        meta = {
+            "config_sha256": compiled.sha256,
+            "dataset_sha256": dataset_sha256,
+            "seed": options.seed,
+            "git_commit": git_commit(),
+            "metrics_dir": str(request.metrics),
+            "world_size": context.world_size,
+        }
+        paths = Paths(request.out, request.metrics)
+
+        def body(tracker: Tracker) -> dict[str, Any]:
+            trainer = Trainer(experiment, options, watchdog, batches, context, device, paths, tracker, meta,
+                              classifier)
+            summary = trainer.run(resume_payload)
+            if context.is_main:
+                write_summary(request.metrics / "summary.json", summary)
+            return summary
+
+        if not context.is_main:
+            return body(Tracker(None))
+        info = {
+            **meta,
+            "device": str(device),
+            "torch_version": torch.__version__,
+            "resumed_from_step": resume_payload["step"] if resume_payload else None,
+            "out": str(request.out),
+            "data": str(request.data),
+        }
+        config = {**to_sacred_config(compiled), "seed": options.seed}
+        return run_tracked(config, info, request.observer, body)
+    finally:
+        distributed.shutdown(context)
