@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
+
 @pytest.fixture(autouse=True, scope="session")
 def single_thread() -> None:
     torch.set_num_threads(1)

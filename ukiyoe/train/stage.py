@@ -15,6 +15,7 @@ from typing import Any
 import torch
 
 from ukiyoe.configurables import CONFIGURABLE_MODULES
+from ukiyoe.data.classifier import load_mode_classifier
 from ukiyoe.errors import CheckpointError, ConfigError, DataError
 from ukiyoe.files import git_commit
 from ukiyoe.gan.checkpoint import load_newest_valid, remove_checkpoints
@@ -24,6 +25,7 @@ from ukiyoe.train.monitor import write_summary
 from ukiyoe.train.options import TrainOptions
 from ukiyoe.train.rng import seed_everything
 from ukiyoe.train.tracking import Tracker, run_tracked
+from ukiyoe.train.watchdog import CollapseWatchdog
 
 CUBLAS_DETERMINISTIC = ":4096:8"
 
@@ -139,14 +141,11 @@ def clear_previous_run(request: TrainRequest) -> None:
 def run(request: TrainRequest) -> dict[str, Any]:
     """Run (or resume) one training run; returns the final summary. Raises StopRequested on a signal."""
     from ukiyoe.config import activate, to_sacred_config
-    from ukiyoe.train.watchdog import CollapseWatchdog
 
     context = distributed.from_environment()
     compiled = load_config(request)
     images, dataset_sha256 = load_images(request.data)
-    from ukiyoe.data import load_mode_classifier
-
-    classifier = load_mode_classifier(request.data)  # for the watchdog's confident-mode check
+    classifier = load_mode_classifier(request.data)  # the watchdog's confident-mode check uses it
     activate(compiled, CONFIGURABLE_MODULES)
     options, watchdog = TrainOptions(), CollapseWatchdog()
     device = select_device(options.device, context)
