@@ -158,9 +158,7 @@ def run(request: TrainRequest) -> dict[str, Any]:
         seed_everything(options.seed + context.rank)
         from ukiyoe.train.batches import RealBatches
 
-        batches = RealBatches(
-            images, options.batch_size, options.seed, context, device, options.channels_last
-        )
+        batches = RealBatches(images, options.batch_size, options.seed, context, device, options.channels_last)
         resume_payload = prepare_output(request, compiled, device)
         if context.is_main:
             compiled = compiled.write(request.out / "config")
