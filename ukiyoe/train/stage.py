@@ -20,6 +20,7 @@ from ukiyoe.errors import CheckpointError, ConfigError, DataError
 from ukiyoe.files import git_commit
 from ukiyoe.gan.checkpoint import load_newest_valid, remove_checkpoints
 from ukiyoe.train import distributed
+from ukiyoe.train.batches import RealBatches
 from ukiyoe.train.loop import Paths, Trainer
 from ukiyoe.train.monitor import write_summary
 from ukiyoe.train.options import TrainOptions
@@ -156,9 +157,9 @@ def run(request: TrainRequest) -> dict[str, Any]:
         configure_determinism(options, device)
         experiment = build_experiment(options, device, context)
         seed_everything(options.seed + context.rank)
-        from ukiyoe.train.batches import RealBatches
-
-        batches = RealBatches(images, options.batch_size, options.seed, context, device, options.channels_last)
+        batches = RealBatches(
+            images, options.batch_size, options.seed, context, device, options.channels_last
+        )
         resume_payload = prepare_output(request, compiled, device)
         if context.is_main:
             compiled = compiled.write(request.out / "config")
