@@ -36,6 +36,7 @@ def test_remedies_are_applied_and_logged_then_the_run_stops_after_k_rollbacks(wo
     binds = bind(
         "CollapseWatchdog.min_diversity = 10.0",
         "CollapseWatchdog.warmup_epochs = 0",
+        "CollapseWatchdog.max_feature_duplicates = None",
         "CollapseWatchdog.patience = 1",
         "CollapseWatchdog.max_rollbacks = 2",
     )
@@ -63,6 +64,7 @@ def test_log_action_watches_without_touching_the_run(workspace) -> None:
     binds = bind(
         "CollapseWatchdog.min_diversity = 10.0",
         "CollapseWatchdog.warmup_epochs = 0",
+        "CollapseWatchdog.max_feature_duplicates = None",
         "CollapseWatchdog.patience = 1",
         "CollapseWatchdog.action = 'log'",
         "TrainOptions.epochs = 1",
