@@ -2,6 +2,7 @@
 
     python benchmarks/bench_diagnose.py stacked26k [--device cuda]   # 26,000 Stacked MNIST samples
     python benchmarks/bench_diagnose.py default40 [--device cpu]     # the default 40-mode diagnose
+    [--prepared-count N] [--num-samples N]                           # smaller, for a smoke run
 
 Real data prepared with ``ukiyoe.data`` in a temporary directory; the samples are fresh real images of
 another seed (a healthy generator's output), so every metric runs on realistic input. Timed: the reference
@@ -39,15 +40,16 @@ def synchronise(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def run(case: str, device: str) -> dict:
-    source, count = CASES[case]
+def run(case: str, device: str, count: int | None, samples_count: int | None) -> dict:
+    source, default_count = CASES[case]
+    count = count or default_count
     with tempfile.TemporaryDirectory() as directory:
         out = Path(directory) / source
         started = time.perf_counter()
         prepare(DataParams(source=source, count=count, resolution=32, seed=0), out, Path("."))
         prepare_seconds = time.perf_counter() - started
         reference = load_reference(out)
-        samples_count = default_samples(reference.mode_prior)
+        samples_count = samples_count or default_samples(reference.mode_prior)
         samples = Source(source, 32, reference.num_modes).real(samples_count, np.random.default_rng(4321))
         synchronise(device)
         started = time.perf_counter()
@@ -79,8 +81,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("case", choices=sorted(CASES))
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--prepared-count", type=int, help="prepared images (a smoke run on a small machine)")
+    parser.add_argument("--num-samples", type=int, help="samples instead of the default count")
     args = parser.parse_args()
-    print(json.dumps(run(args.case, args.device), indent=2, default=float))
+    result = run(args.case, args.device, args.prepared_count, args.num_samples)
+    print(json.dumps(result, indent=2, default=float))
 
 
 if __name__ == "__main__":

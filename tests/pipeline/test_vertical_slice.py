@@ -37,7 +37,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
 
     params = yaml.safe_load((clone / "params.yaml").read_text())
     params.update(epochs=2, batch_size=16, gen_lr=1e-4)  # the sweep to 5e-5 below is then a change
-    params["data"]["count"] = 96
+    params["data"]["count"] = 260  # 195 train, 65 held out (diagnose needs at least 50)
     (clone / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     run(["git", "commit", "--quiet", "-am", "tiny params"], clone, env)
 
@@ -57,9 +57,11 @@ def test_repro_leaves_before_after_report(pipeline: tuple[Path, dict[str, str], 
     assert (clone / "reports/compare/report.html").stat().st_size > 10_000  # embedded grids
     for side in ("collapsed", "fixed"):
         metrics = json.loads((clone / f"reports/{side}/metrics.json").read_text())
-        assert 0 <= metrics["collapse_score"] <= 15
-        for key in ("unique_pixel_ratio", "value_min", "value_max", "coverage"):
-            assert isinstance(metrics[key], float | int), key
+        details = json.loads((clone / f"reports/{side}/details.json").read_text())
+        assert 0 <= metrics["collapse_score"] <= 15 and isinstance(metrics["memorization"], bool)
+        assert set(metrics["ci95"]) <= set(metrics) and metrics["num_samples"] == 2000
+        for key in ("unique_pixel_ratio", "value_min", "value_max"):
+            assert isinstance(details[key], float | int), key
 
 
 def test_a_docs_only_change_reruns_nothing(pipeline: tuple[Path, dict[str, str], str]) -> None:
@@ -70,6 +72,19 @@ def test_a_docs_only_change_reruns_nothing(pipeline: tuple[Path, dict[str, str],
     run(["git", "commit", "--quiet", "-am", "docs only"], clone, env)
     assert "up to date" in run(["dvc", "status"], clone, env)
     assert "Running stage" not in run(["dvc", "repro"], clone, env)
+
+
+def test_a_diagnose_setting_reruns_diagnose_not_training(pipeline: tuple[Path, dict[str, str], str]) -> None:
+    clone, env, _ = pipeline
+    options = clone / "experiments" / "diagnose.gin"
+    original = options.read_text()
+    try:
+        options.write_text(original.replace("DiagnoseOptions.seed = 1234", "DiagnoseOptions.seed = 99"))
+        status = run(["dvc", "status"], clone, env)
+        assert "diagnose@collapsed" in status and "diagnose@fixed" in status
+        assert "train-collapsed" not in status and "train-fixed" not in status
+    finally:
+        options.write_text(original)
 
 
 def test_sweep_reruns_only_the_experiment(pipeline: tuple[Path, dict[str, str], str]) -> None:
