@@ -105,7 +105,7 @@ def test_training_reads_only_the_train_split_and_the_split_is_seeded(synthetic_d
 
 
 def test_the_train_loader_is_given_the_train_split(synthetic_dir):
-    from ukiyoe.train.session import load_images
+    from ukiyoe.train.stage import load_images
 
     images, _ = load_images(synthetic_dir)
     assert np.array_equal(np.asarray(images), np.load(synthetic_dir / "images.npy"))
@@ -119,3 +119,5 @@ def test_a_split_keeps_every_origin_on_one_side():
     split = split_indices(len(groups), 0.25, seed=3, groups=groups)
     assert not set(groups[split.train]) & set(groups[split.heldout])
     assert 0.2 <= len(split.heldout) / len(groups) <= 0.45
+    single = split_indices(1, 0.25, seed=3)
+    assert len(single.train) == 1 and len(single.heldout) == 0  # nothing to hold out; diagnose refuses it

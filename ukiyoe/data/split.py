@@ -35,17 +35,19 @@ class Split:
 
 
 def split_indices(count: int, fraction: float, seed: int, groups: np.ndarray | None = None) -> Split:
-    """Hold out about ``fraction`` of ``count`` images (at least one, never all), by group when given."""
-    if count < 2:
-        raise DataError(f"data.count: {count} image(s) cannot be split into a train and a held-out part")
+    """Hold out about ``fraction`` of ``count`` images (at least one, never all), by group when given.
+
+    A single image, or images of a single origin, leave nothing to hold out honestly: the held-out split is
+    then empty, training can still run, and ``ukiyoe diagnose`` refuses the data with one line.
+    """
+    if count < 2 or (groups is not None and len(np.unique(groups)) < 2):
+        return Split(np.arange(count), np.arange(0))
     rng = np.random.default_rng([seed, SPLIT_STREAM])
     if groups is None:
         order = rng.permutation(count)
         size = min(count - 1, max(1, round(fraction * count)))
         return Split(np.sort(order[size:]), np.sort(order[:size]))
     names = np.unique(groups)
-    if len(names) < 2:
-        raise DataError("data: all images come from one origin; a held-out split needs at least two")
     held: list[int] = []
     for name in rng.permutation(names):
         if len(held) >= fraction * count or len(held) + np.count_nonzero(groups == name) >= count:
