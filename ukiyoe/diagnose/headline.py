@@ -35,14 +35,9 @@ def expected_kl_of_real_draws(prior: np.ndarray, draws: int, repeats: int = 32) 
     return float(np.mean([mode_kl(histogram, prior) for histogram in histograms]))
 
 
-def headline(measures: SampleMeasures, weights: np.ndarray, replicate: bool = False) -> dict[str, Any]:
-    """Headline metrics and the derived quantities the score reads, for sample weights ``weights``.
-
-    In a bootstrap ``replicate`` (weights from resampling with replacement) modes are compared at the
-    resample's size in distinct samples, so that a redraw's lost rare modes do not read as collapse.
-    """
+def headline(measures: SampleMeasures, weights: np.ndarray) -> dict[str, Any]:
+    """Headline metrics and the derived quantities the score reads, for sample weights ``weights``."""
     total = float(weights.sum())
-    distinct = float(np.count_nonzero(weights)) if replicate else total
     inside = measures.inside_real_balls
     covered = (inside @ torch.from_numpy(weights).to(device=inside.device, dtype=inside.dtype)) > 0
     trusted = weights * measures.confident
@@ -50,7 +45,7 @@ def headline(measures: SampleMeasures, weights: np.ndarray, replicate: bool = Fa
     histogram = histogram[: len(measures.mode_prior)]
     trusted_draws = total * measures.heldout_pass_rate
     modes_seen = int(np.count_nonzero(histogram))
-    ratio = modes_seen / expected_covered(measures.mode_prior, distinct * measures.heldout_pass_rate)
+    ratio = modes_seen / expected_covered(measures.mode_prior, trusted_draws)
     kl = mode_kl(histogram, measures.mode_prior)
     precision = float(np.dot(weights, measures.in_any_ball) / total)
     unrecognised = 1.0 - float(trusted.sum() / total)
@@ -60,7 +55,7 @@ def headline(measures: SampleMeasures, weights: np.ndarray, replicate: bool = Fa
         "coverage": float(covered.double().mean()),
         "precision": precision,
         "density": density,
-        "modes_covered": round(ratio * expected_covered(measures.mode_prior, trusted_draws)),
+        "modes_covered": modes_seen,
         "mode_coverage_ratio": ratio,
         "mode_kl": kl,
         "mode_kl_excess": max(0.0, kl - measures.kl_floor),
