@@ -10,5 +10,4 @@ CONFIGURABLE_MODULES: tuple[str, ...] = (
     "ukiyoe.gan",
     "ukiyoe.train.options",
     "ukiyoe.train.watchdog",
-    "ukiyoe.diagnose.options",
 )

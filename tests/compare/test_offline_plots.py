@@ -45,7 +45,9 @@ def history_rows(epochs: int, collapsed: bool) -> list[dict[str, object]]:
                                   "nca/alive_ratio": 1.0 - alive_drop * epoch}
         if epoch % 2 == 0:  # the watchdog measures every second epoch; other rows leave its cells blank
             row.update({"watchdog/diversity": 0.6 - (0.05 * epoch if collapsed else 0.0),
-                        "watchdog/duplicate_rate": 0.04 * epoch if collapsed else 0.0})
+                        "watchdog/duplicate_rate": 0.04 * epoch if collapsed else 0.0,
+                        "watchdog/mode_coverage": 0.9 - (0.1 * epoch if collapsed else 0.0),
+                        "watchdog/feature_duplicates": 0.05 * epoch if collapsed else 0.0})
         rows.append(row)
     return rows
 
@@ -81,14 +83,14 @@ def test_every_chart_draws_its_curves(page: tuple[Path, str]) -> None:
     for title in ("Losses per epoch", "Collapse indicators per epoch", "NCA refiner"):
         assert title in dom
     labels = " ".join(match["label"] for match in lines)
-    for column in ("g_loss", "d_loss", "critic_loss", "watchdog/diversity", "watchdog/duplicate_rate"):
+    for column in ("g_loss", "d_loss", "critic_loss", "watchdog/mode_coverage", "watchdog/feature_duplicates"):
         assert column in labels
     assert "collapsed/history.csv" in labels and "fixed/history.csv" in labels
 
 
 def test_unmeasured_epochs_are_skipped_not_drawn_as_zero(page: tuple[Path, str]) -> None:
     _, dom = page
-    diversity = [m for m in LINE_PATH.finditer(dom) if "watchdog/diversity" in m["label"]]
+    diversity = [m for m in LINE_PATH.finditer(dom) if "watchdog/mode_coverage" in m["label"]]
     assert len(diversity) == 2
     for match in diversity:
         assert match["d"].count("L") == 2  # epochs 2, 4 and 6: three points, not six

@@ -46,3 +46,33 @@ def test_fixed_requires_a_lower_collapse_score():
 
 def test_no_shared_collapse_metric_is_unknown():
     assert decide(metric_deltas({"value_min": 0}, {"value_min": 1}), None, None).word == "unknown"
+
+
+def test_none_worse_only_when_no_metric_is_worse() -> None:
+    from ukiyoe.compare.verdict import decide, metric_deltas
+
+    before = {"collapse_score": 12, "coverage": 0.2, "precision": 0.9, "fid_inhouse": 30.0}
+    after = {"collapse_score": 7, "coverage": 0.6, "precision": 0.5, "fid_inhouse": 60.0}
+    verdict = decide(metric_deltas(before, after), "critical", "warning")
+    assert verdict.word == "improved" and "none worse" not in verdict.reason
+    assert "worse: precision, fid_inhouse" in verdict.reason
+    fine = {**after, "precision": 0.9, "fid_inhouse": 30.0}
+    clean = decide(metric_deltas(before, fine), "critical", "warning")
+    assert "none worse" in clean.reason
+
+
+def test_support_beyond_the_real_datas_is_not_better() -> None:
+    from ukiyoe.compare.verdict import metric_deltas
+
+    before = {"support_estimate": 2000.0, "support_estimate_real": 2000.0}
+    after = {"support_estimate": 9000.0, "support_estimate_real": 2000.0}
+    row = next(row for row in metric_deltas(before, after) if row.spec.key == "support_estimate")
+    assert row.judgement == "same" and row.after == 2000.0
+
+
+def test_a_demo_comparison_says_it_is_a_pipeline_demo() -> None:
+    from ukiyoe.compare.verdict import decide, metric_deltas
+
+    rows = metric_deltas({"collapse_score": 15}, {"collapse_score": 14})
+    assert decide(rows, "critical", "critical", demo=True).reason.startswith("pipeline demo:")
+    assert not decide(rows, "critical", "critical").reason.startswith("pipeline demo:")

@@ -24,20 +24,22 @@ def ukiyoe(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 def test_prepare_from_the_command_line(tmp_path):
     (tmp_path / "params.yaml").write_text(
         "seed: 1\nresolution: 64\ngen_lr: 0.0002\n"
-        "data:\n  source: synthetic\n  count: 48\n  classifier: false\n"
+        "data:\n  source: synthetic\n  count: 400\n  classifier: false\n"
     )
     result = ukiyoe(
         "prepare", "--params", "params.yaml", "--out", "data/prepared", "--grid", "sheet.png", cwd=tmp_path
     )
     assert result.returncode == 0, result.stderr
-    assert "prepared 48 images of 64x64 from synthetic" in result.stdout
+    assert "prepared 300 train + 100 held-out images of 64x64 from synthetic" in result.stdout
     with Image.open(tmp_path / "sheet.png") as sheet:  # one tile per mode: 8 motifs x 5 palettes
         assert sheet.size == (2 * (5 * 66 - 2), 2 * (8 * 66 - 2)) and sheet.mode == "RGB"  # enlarged x2
     assert sorted(p.name for p in (tmp_path / "data" / "prepared").iterdir()) == [
+        "heldout",
         "images.npy",
         "labels.npy",
         "manifest.json",
         "rejected.json",
+        "split.npy",
     ]
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 
-import numpy as np
 import pytest
 
 from tests.data.conftest import PRINTS, run_prepare
 from ukiyoe.data import load_mode_classifier, load_prepared
+from ukiyoe.data.split import load_all_images
 from ukiyoe.errors import DataError
 
 needs_prints = pytest.mark.skipif(not PRINTS.is_dir(), reason=f"prints folder {PRINTS} is absent")
@@ -19,16 +19,17 @@ def test_patches_are_seeded_and_cover_the_prints(tmp_path):
     params = {"seed": 4, "resolution": 32, "data": {"source": "prints", "path": str(PRINTS), "count": 96}}
     assert run_prepare(tmp_path / "a", params) == 0
     assert run_prepare(tmp_path / "b", params) == 0
-    first, second = load_prepared(tmp_path / "a" / "prepared"), load_prepared(tmp_path / "b" / "prepared")
-    assert first.images.shape == (96, 32, 32, 3) and first.labels is None
+    first, _second = load_prepared(tmp_path / "a" / "prepared"), load_prepared(tmp_path / "b" / "prepared")
+    both = load_all_images(tmp_path / "a" / "prepared")
+    assert both.shape == (96, 32, 32, 3) and first.labels is None
     assert (
-        hashlib.sha256(np.asarray(first.images)).digest()
-        == hashlib.sha256(np.asarray(second.images)).digest()
+        hashlib.sha256(both).digest() == hashlib.sha256(load_all_images(tmp_path / "b" / "prepared")).digest()
     )
+    assert 0 < len(first.images) < 96 and first.manifest["heldout_count"] == 96 - len(first.images)
     manifest = first.manifest
     assert len(manifest["inputs"]) >= 20 and sum(manifest["patches_per_print"].values()) == 96
     assert load_mode_classifier(tmp_path / "a" / "prepared") is None
-    assert np.asarray(first.images).std(axis=(1, 2, 3)).min() > 1  # real texture, not blank crops
+    assert both.std(axis=(1, 2, 3)).min() > 1  # real texture, not blank crops
 
 
 def test_absent_prints_folder_is_one_clear_error(tmp_path):

@@ -14,8 +14,9 @@ from ukiyoe.errors import DataError
 
 def test_stacked_mnist_images_and_triples(mnist_dir):
     prepared = load_prepared(mnist_dir)
-    count = MNIST_PARAMS["data"]["count"]
+    count = prepared.manifest["count"]
     assert prepared.images.shape == (count, 32, 32, 3)
+    assert count + prepared.manifest["heldout_count"] == MNIST_PARAMS["data"]["count"]
     assert prepared.num_modes == 1000
     assert prepared.labels.min() >= 0 and prepared.labels.max() < 1000
     assert len(np.unique(prepared.labels)) > count * 0.7  # random triples rarely repeat

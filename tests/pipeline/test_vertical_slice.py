@@ -41,10 +41,11 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     run(["git", "clone", "--quiet", str(REPO), str(clone)], root, env)
 
     text = (clone / "params.yaml").read_text()
-    for key, value in (("epochs", 2), ("batch_size", 16), ("count", 96)):
+    for key, value in (("epochs", 2), ("batch_size", 16), ("count", 260)):
         text, replaced = re.subn(rf"^(\s*{key}:) \S+", rf"\g<1> {value}", text, count=1, flags=re.M)
         assert replaced == 1, key
     (clone / "params.yaml").write_text(text)  # comments and key order kept, as a user edits it
+    # count 260: 195 train, 65 held out (diagnose needs at least 50 held-out images)
     run(["git", "commit", "--quiet", "-am", "tiny params"], clone, env)
 
     log = run(["dvc", "repro"], clone, env)
@@ -70,6 +71,13 @@ def test_repro_leaves_before_after_report(pipeline: tuple[Path, dict[str, str], 
     summary = json.loads((clone / "metrics/train/fixed/summary.json").read_text())
     assert set(summary) == {"images_per_second", "seconds"}
     assert json.loads((clone / "metrics/train/fixed/details.json").read_text())["epochs"] == 2
+    for side in ("collapsed", "fixed"):
+        metrics = json.loads((clone / f"reports/{side}/metrics.json").read_text())
+        details = json.loads((clone / f"reports/{side}/details.json").read_text())
+        assert 0 <= metrics["collapse_score"] <= 15 and isinstance(metrics["memorization"], bool)
+        assert set(metrics["ci95"]) <= set(metrics) and metrics["num_samples"] == 2000
+        for key in ("unique_pixel_ratio", "value_min", "value_max"):
+            assert isinstance(details[key], float | int), key
 
 
 def test_a_docs_only_change_reruns_nothing(pipeline: tuple[Path, dict[str, str], str]) -> None:
@@ -80,6 +88,19 @@ def test_a_docs_only_change_reruns_nothing(pipeline: tuple[Path, dict[str, str],
     run(["git", "commit", "--quiet", "-am", "docs only"], clone, env)
     assert "up to date" in run(["dvc", "status"], clone, env)
     assert "Running stage" not in run(["dvc", "repro"], clone, env)
+
+
+def test_a_diagnose_setting_reruns_diagnose_not_training(pipeline: tuple[Path, dict[str, str], str]) -> None:
+    clone, env, _ = pipeline
+    options = clone / "experiments" / "diagnose.gin"
+    original = options.read_text()
+    try:
+        options.write_text(original.replace("DiagnoseOptions.seed = 1234", "DiagnoseOptions.seed = 99"))
+        status = run(["dvc", "status"], clone, env)
+        assert "diagnose@collapsed" in status and "diagnose@fixed" in status
+        assert "train-collapsed" not in status and "train-fixed" not in status
+    finally:
+        options.write_text(original)
 
 
 def test_sweeps_rerun_only_the_experiment_and_show_readably(pipeline: tuple[Path, dict, str]) -> None:

@@ -43,7 +43,8 @@ def test_every_dep_exists_and_nothing_outside_the_pipeline_is_listed(name: str) 
 def test_the_closure_follows_lazy_imports_and_the_configurable_modules() -> None:
     train = {str(p.relative_to(REPO)) for p in command_closure("train")}
     # Imported by name by the config compiler: a default changed there changes the compiled config.
-    assert {"ukiyoe/gan/loss.py", "ukiyoe/diagnose/options.py", "ukiyoe/train/watchdog.py"} <= train
+    assert {"ukiyoe/gan/loss.py", "ukiyoe/train/watchdog.py"} <= train
+    assert "ukiyoe/diagnose/options.py" not in train  # diagnose settings never re-run training
     assert "ukiyoe/gan/export.py" not in train  # sampling a finished run is not training
     diagnose = {str(p.relative_to(REPO)) for p in command_closure("diagnose")}
     assert "ukiyoe/gan/export.py" in diagnose and not any(p.startswith("ukiyoe/train/") and "cli" not in p

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import gin
+import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
@@ -50,18 +51,18 @@ def test_non_finite_weights_are_reported() -> None:
 
 
 def healthy() -> Indicators:
-    return Indicators(diversity=0.4, duplicate_rate=0.0, d_accuracy=0.6, finite=True)
+    return Indicators(0.4, 0.0, 0.6, True, mode_coverage=1.0, feature_duplicates=0.05, alive_ratio=1.0)
 
 
 def collapsed() -> Indicators:
-    return Indicators(diversity=0.001, duplicate_rate=1.0, d_accuracy=0.6, finite=True)
+    return Indicators(0.001, 1.0, 0.6, True, mode_coverage=0.05, feature_duplicates=0.9, alive_ratio=0.1)
 
 
 def test_patience_then_rollback_and_remedies_accumulate() -> None:
     watchdog, state = CollapseWatchdog(patience=2), WatchdogState()
     assert watchdog.decide(collapsed(), state)[0] == "ok"
     decision, reasons = watchdog.decide(collapsed(), state)
-    assert decision == "rollback" and any("diversity" in reason for reason in reasons)
+    assert decision == "rollback" and any("confident-mode coverage" in reason for reason in reasons)
     assert watchdog.apply_remedies(state) == ["generator learning rate x0.5", "n_critic +1"]
     watchdog.apply_remedies(state)
     assert (state.lr_scale, state.n_critic_bonus, state.strikes) == (0.25, 2, 0)
@@ -110,3 +111,37 @@ def test_train_options_are_validated(epochs: int, ema: float, amp: str | None, d
     else:
         with pytest.raises(ConfigError, match="TrainOptions"):
             TrainOptions(epochs=epochs, ema_beta=ema, amp=amp, device=device)
+
+
+def test_real_images_through_the_collapse_checks_raise_no_alarm() -> None:
+    """The fixed real batch and fresh real images of another seed: coverage ≈ 1, few duplicates."""
+    from ukiyoe.data import synthetic
+    from ukiyoe.data.classifier import ClassifierSpec, ModeClassifier
+    from ukiyoe.data.classifier_training import train_classifier
+    from ukiyoe.train.watchdog import CollapseProbe
+
+    def batch(seed: int, count: int) -> tuple:
+        rng = np.random.default_rng(seed)
+        labels = synthetic.balanced_labels(count, rng)
+        return synthetic.render(labels, 32, rng), labels
+
+    spec = ClassifierSpec("modes", 3, 40, (16, 32, 64), 64)
+    net, accuracy = train_classifier(spec, batch(1, 2000), batch(2, 400), seed=0, epochs=4)
+    classifier = ModeClassifier(net, spec, {"num_modes": 40, "accuracy": accuracy})
+
+    def signed(images: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(images).permute(0, 3, 1, 2).float() / 127.5 - 1.0
+
+    probe = CollapseProbe(signed(batch(3, 128)[0]), classifier)
+    real = signed(batch(4, 128)[0])
+    indicators = measure(real, torch.zeros(1), torch.zeros(1), [], 0.02, probe, 1.0, epoch=5)
+    assert indicators.mode_coverage >= 0.8 and indicators.feature_duplicates <= 0.2, indicators
+    assert CollapseWatchdog().reasons(indicators) == []
+    gray = torch.full((128, 3, 32, 32), 0.07) + torch.rand(128, 3, 32, 32) * 0.06
+    collapsed = measure(gray, torch.zeros(1), torch.zeros(1), [], 0.02, probe, 0.2, epoch=5)
+    reasons = CollapseWatchdog().reasons(collapsed)
+    assert len(reasons) == 3 and "confident-mode coverage" in reasons[0], reasons
+    assert (
+        CollapseWatchdog().reasons(measure(gray, torch.zeros(1), torch.zeros(1), [], 0.02, probe, 0.2, 1))
+        == []
+    )

@@ -35,6 +35,8 @@ def test_injected_nan_rolls_back_and_no_checkpoint_holds_nan(workspace, monkeypa
 def test_remedies_are_applied_and_logged_then_the_run_stops_after_k_rollbacks(workspace, capsys) -> None:
     binds = bind(
         "CollapseWatchdog.min_diversity = 10.0",
+        "CollapseWatchdog.warmup_epochs = 0",
+        "CollapseWatchdog.max_feature_duplicates = None",
         "CollapseWatchdog.patience = 1",
         "CollapseWatchdog.max_rollbacks = 2",
     )
@@ -61,6 +63,8 @@ def test_remedies_are_applied_and_logged_then_the_run_stops_after_k_rollbacks(wo
 def test_log_action_watches_without_touching_the_run(workspace) -> None:
     binds = bind(
         "CollapseWatchdog.min_diversity = 10.0",
+        "CollapseWatchdog.warmup_epochs = 0",
+        "CollapseWatchdog.max_feature_duplicates = None",
         "CollapseWatchdog.patience = 1",
         "CollapseWatchdog.action = 'log'",
         "TrainOptions.epochs = 1",

@@ -32,6 +32,18 @@ class ReportSide:
     config_dir: Path | None
     history_csv: Path | None
 
+    @property
+    def profile(self) -> str | None:
+        """The training profile its compiled config was built with (``demo``, ``full``), when known."""
+        if self.config_dir is None or not (self.config_dir / "provenance.json").is_file():
+            return None
+        try:
+            text = (self.config_dir / "provenance.json").read_text(encoding="utf-8")
+            value = json.loads(text).get("profile")
+        except (OSError, ValueError, AttributeError):
+            return None
+        return value if isinstance(value, str) else None
+
 
 def load_side(report_dir: Path | str, label: str) -> ReportSide:
     """Read ``metrics.json`` and ``card.json``; a missing directory or file is one clear error."""
@@ -40,7 +52,7 @@ def load_side(report_dir: Path | str, label: str) -> ReportSide:
         raise UkiyoeError(f"{label} report directory {report_dir} does not exist; "
                           "run 'ukiyoe diagnose' for that side first")
     metrics = _read_json_object(report_dir / "metrics.json", label)
-    if (report_dir / "details.json").is_file():
+    if (report_dir / "details.json").is_file():  # headline numbers over the details behind them
         metrics = {**_read_json_object(report_dir / "details.json", label), **metrics}
     card = _read_json_object(report_dir / "card.json", label)
     return ReportSide(

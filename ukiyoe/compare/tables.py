@@ -11,9 +11,9 @@ from ukiyoe.compare.dvc_experiments import ExperimentRecord
 from ukiyoe.compare.verdict import SPECS_BY_KEY, Direction
 
 # The compare headline's keys (reports/compare/metrics.json), then a per-side report's.
-EXPERIMENT_METRICS = ("collapse", "verdict", "modes_after", "coverage_after",
-                      "fid_after", "collapse_score", "severity", "coverage", "recall", "ndb_k",
-                      "mode_coverage", "mode_kl", "near_duplicate_rate", "fid_inhouse")
+EXPERIMENT_METRICS = ("collapse", "verdict", "modes_after", "coverage_after", "fid_after",
+                      "collapse_score", "severity", "memorization", "modes_covered", "mode_kl", "coverage",
+                      "near_duplicate_rate", "copy_share")
 NO_HISTORY = "n/a (no history.csv)"
 
 

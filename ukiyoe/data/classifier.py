@@ -98,38 +98,60 @@ class ModeClassifier:
         self.accuracy: float = float(info["accuracy"])
 
     @property
+    def device(self) -> torch.device:
+        return next(self.net.parameters()).device
+
+    def to(self, device: str | torch.device) -> ModeClassifier:
+        """Run on ``device`` (the diagnose stage moves it to the GPU when it measures there)."""
+        self.net.to(device)
+        return self
+
+    @property
     def embed_dim(self) -> int:
         """Width of ``embed``'s features (one block per colour channel for stacked digits)."""
         return self.spec.embed_dim * (3 if self.spec.kind == "digit_triple" else 1)
 
-    def _run(self, images: np.ndarray, batch_size: int, features: bool) -> np.ndarray:
+    def _batches(self, images: np.ndarray, batch_size: int):
+        """(start, network input) per batch; stacked digits give three single-channel inputs per image."""
         array = np.asarray(images)
         if array.dtype != np.uint8 or array.ndim != 4 or array.shape[-1] != 3:
             raise DataError(
                 f"mode classifier input must be uint8 (N, H, W, 3), got {array.dtype} {array.shape}"
             )
+        for start in range(0, len(array), batch_size):
+            chunk = array[start : start + batch_size]
+            if self.spec.kind == "digit_triple":  # each colour channel is one digit
+                chunk = chunk.transpose(0, 3, 1, 2)[..., None].reshape(-1, *chunk.shape[1:3], 1)
+            yield start, to_input(chunk, self.spec.in_channels).to(self.device)
+
+    def classify(self, images: np.ndarray, batch_size: int = 512) -> tuple[np.ndarray, np.ndarray]:
+        """Mode label (int64) and confidence in [0, 1] per image: the top softmax probability, for stacked
+        digits the product of the three channels' (the probability that the whole triple is right)."""
+        labels, confidence = np.empty(len(images), np.int64), np.empty(len(images), np.float64)
         triple = self.spec.kind == "digit_triple"
-        out = np.empty((len(array), self.embed_dim if features else 1), np.float32 if features else np.int64)
         with torch.no_grad():
-            for start in range(0, len(array), batch_size):
-                chunk = array[start : start + batch_size]
-                if triple:  # each colour channel is one digit
-                    chunk = chunk.transpose(0, 3, 1, 2)[..., None].reshape(-1, *chunk.shape[1:3], 1)
-                x = to_input(chunk, self.spec.in_channels)
-                values = (self.net.embed(x) if features else self.net(x).argmax(dim=1)).numpy()
-                values = values.reshape(len(out[start : start + batch_size]), -1)
-                if triple and not features:
-                    values = values @ np.array([[100], [10], [1]])
-                out[start : start + batch_size] = values
-        return out if features else out[:, 0]
+            for start, x in self._batches(images, batch_size):
+                top = F.softmax(self.net(x).double(), dim=1).max(dim=1)
+                probability, digit = top.values.cpu().numpy(), top.indices.cpu().numpy()
+                if triple:
+                    probability = probability.reshape(-1, 3).prod(axis=1)
+                    digit = digit.reshape(-1, 3) @ np.array([100, 10, 1])
+                labels[start : start + len(digit)] = digit
+                confidence[start : start + len(digit)] = probability
+        return labels, confidence
 
     def predict(self, images: np.ndarray, batch_size: int = 512) -> np.ndarray:
         """Mode label per image (int64); for stacked digits ``100*a + 10*b + c``."""
-        return self._run(images, batch_size, features=False)
+        return self.classify(images, batch_size)[0]
 
     def embed(self, images: np.ndarray, batch_size: int = 512) -> np.ndarray:
         """Penultimate features per image, float32 (N, D): an in-house feature space."""
-        return self._run(images, batch_size, features=True)
+        out = np.empty((len(images), self.embed_dim), np.float32)
+        with torch.no_grad():
+            for start, x in self._batches(images, batch_size):
+                values = self.net.embed(x).float().cpu().numpy().reshape(-1, self.embed_dim)
+                out[start : start + len(values)] = values
+        return out
 
 
 def save_classifier(net: ModeNet, spec: ClassifierSpec, info: dict[str, Any], directory: Path) -> None:

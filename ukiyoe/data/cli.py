@@ -11,9 +11,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "prepare",
         help="build data/prepared/ from the data: block of params.yaml",
-        description="Build the prepared data set (images.npy, labels.npy, manifest.json, rejected.json and, "
-        "where modes are known, the mode classifier) from seed, resolution and the data: block of "
-        "params.yaml.",
+        description="Build the prepared data set (the train split's images.npy and labels.npy, the "
+        "held-out split in heldout/, split.npy, manifest.json, rejected.json and, where modes are known, "
+        "the mode classifier) from seed, resolution and the data: block of params.yaml.",
     )
     parser.add_argument(
         "--params", type=Path, default=Path("params.yaml"), help="params file (default: params.yaml)"
@@ -37,9 +37,9 @@ def handle_prepare(args: argparse.Namespace) -> int:
     accuracy = f", mode classifier {classifier['accuracy']:.1%} held-out" if classifier else ""
     resolution = manifest["resolution"]
     print(
-        f"prepared {manifest['count']} images of {resolution}x{resolution} from {manifest['source']}"
-        f"{modes}{accuracy}; {manifest['rejected_count']} rejected; {args.out} "
-        f"({time.perf_counter() - started:.1f} s)"
+        f"prepared {manifest['count']} train + {manifest['heldout_count']} held-out images of "
+        f"{resolution}x{resolution} from {manifest['source']}{modes}{accuracy}; "
+        f"{manifest['rejected_count']} rejected; {args.out} ({time.perf_counter() - started:.1f} s)"
     )
     if args.grid is not None:
         print(f"contact sheet: {args.grid}")

@@ -20,6 +20,7 @@ RESOLUTIONS = (32, 64, 128)
 RESIZE_POLICIES = ("center_crop", "pad")
 SOURCES_WITH_PATH = ("folder", "archive", "prints")
 MAX_COUNT = 1_000_000
+HELDOUT_RANGE = (0.1, 0.5)
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class DataParams:
     patch_min: float = 0.1
     patch_max: float = 0.5
     classifier: bool = True
+    heldout: float = 0.25  # share of images held out from training (diagnose's reference)
     workers: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -120,6 +122,7 @@ def parse_params(raw: Any, where: str = "params.yaml") -> DataParams:
     if not isinstance(classifier, bool):
         raise _fail(where, "data.classifier", f"must be true or false, got {classifier!r}")
     values["classifier"] = classifier
+    values["heldout"] = _number(get("heldout"), where, "data.heldout", HELDOUT_RANGE[0], HELDOUT_RANGE[1])
     workers = get("workers")
     values["workers"] = None if workers is None else _integer(workers, where, "data.workers", 1, 256)
     return DataParams(**values)

@@ -1,6 +1,6 @@
-"""The prepare stage: build the chosen source and write ``data/prepared/`` atomically (a temporary sibling
-directory renamed into place), so a failed prepare leaves the previous output untouched. Same params and
-inputs give byte-identical files."""
+"""The prepare stage: build the chosen source, split it into train and held-out images (``heldout/``) and
+write ``data/prepared/`` atomically (a temporary sibling directory renamed into place), so a failed prepare
+leaves the previous output untouched. Same params and inputs give byte-identical files."""
 
 from __future__ import annotations
 
@@ -16,19 +16,31 @@ import numpy as np
 
 from ukiyoe.data.params import DataParams
 from ukiyoe.data.sources import Built, build
+from ukiyoe.data.split import HELDOUT_DIR, SPLIT_FILE, split_indices
 from ukiyoe.errors import DataError
 from ukiyoe.files import sha256_files
 
 MANIFEST_FORMAT = 1
 
 
+def write_images(built: Built, chosen: np.ndarray, directory: Path) -> list[Path]:
+    """``images.npy`` (and ``labels.npy``) of the ``chosen`` built images; returns the files written."""
+    directory.mkdir(exist_ok=True)
+    images = np.ascontiguousarray(built.images[chosen], dtype=np.uint8)
+    np.save(directory / "images.npy", images, allow_pickle=False)
+    written = [directory / "images.npy"]
+    if built.labels is not None:
+        np.save(directory / "labels.npy", built.labels[chosen].astype(np.int64), allow_pickle=False)
+        written.append(directory / "labels.npy")
+    return written
+
+
 def write_prepared(built: Built, params: DataParams, directory: Path) -> dict[str, Any]:
     """Write every output file into ``directory``; return the manifest."""
-    np.save(directory / "images.npy", np.ascontiguousarray(built.images, dtype=np.uint8), allow_pickle=False)
-    hashed = [directory / "images.npy"]
-    if built.labels is not None:
-        np.save(directory / "labels.npy", built.labels.astype(np.int64), allow_pickle=False)
-        hashed.append(directory / "labels.npy")
+    split = split_indices(len(built.images), params.heldout, params.seed, built.groups)
+    hashed = write_images(built, split.train, directory)
+    hashed += write_images(built, split.heldout, directory / HELDOUT_DIR)
+    np.save(directory / SPLIT_FILE, split.mask(), allow_pickle=False)
     (directory / "rejected.json").write_text(json.dumps(built.rejected, indent=2) + "\n")
     classifier_summary = None
     if built.classifier is not None:
@@ -40,7 +52,9 @@ def write_prepared(built: Built, params: DataParams, directory: Path) -> dict[st
         "format": MANIFEST_FORMAT,
         "source": params.source,
         "params": params.to_dict(),
-        "count": int(len(built.images)),
+        "count": int(len(split.train)),
+        "heldout_count": int(len(split.heldout)),
+        "heldout_fraction": params.heldout,
         "resolution": params.resolution,
         "num_modes": built.num_modes,
         "inputs": built.inputs,

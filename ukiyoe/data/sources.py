@@ -33,6 +33,7 @@ class Built:
     rejected: list[dict] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     classifier: tuple | None = None  # (net, spec, info) for save_classifier
+    groups: np.ndarray | None = None  # origin of each image (split keeps an origin on one side)
 
 
 def _settings(params: DataParams) -> DecodeSettings:
@@ -148,6 +149,7 @@ def build_prints(params: DataParams, folder: Path) -> Built:
         inputs=collected.inputs,
         rejected=collected.rejected,
         extra={"patches_per_print": dict(zip((i["path"] for i in collected.inputs), per_print, strict=True))},
+        groups=origins,
     )
 
 

@@ -34,6 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--device", default="auto", help="torch device for sampling and metrics (default: auto)"
     )
+    parser.add_argument(
+        "--options", type=Path, help="diagnose settings (default: experiments/diagnose.gin when present)"
+    )
     parser.set_defaults(func=handle)
 
 
@@ -48,10 +51,14 @@ def handle(args: argparse.Namespace) -> int:
         num_samples=args.num_samples,
         train_metrics=args.train_metrics,
         device=args.device,
+        options=args.options,
     )
     metrics = run(request)
+    low, high = metrics["ci95"]["collapse_score"]
+    memorizing = "; MEMORIZATION" if metrics["memorization"] else ""
     print(
-        f"{args.out}: collapse score {metrics['collapse_score']}/15 ({metrics['severity']}); "
-        f"coverage {metrics['coverage']:.3f}, feature space {metrics['feature_space']}"
+        f"{args.out}: collapse score {metrics['collapse_score']}/15 ({metrics['severity']}; 95% CI "
+        f"{low:g}-{high:g}) from {metrics['num_samples']} samples; modes {metrics['modes_covered']}/"
+        f"{metrics['num_modes']}, coverage {metrics['coverage']:.3f}{memorizing}"
     )
     return 0

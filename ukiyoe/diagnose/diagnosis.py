@@ -1,6 +1,6 @@
-"""Measure one image set against real data: all registered metrics plus the collapse score.
+"""Measure one image set against a prepared reference: headline metrics with intervals, details, score.
 
-This is the stage's core, independent of checkpoints and files, so the calibration suite and
+This is the stage's core, independent of checkpoints and files, so the calibration battery and
 ``--samples`` go through exactly the code path a checkpoint does.
 """
 
@@ -12,25 +12,51 @@ from typing import Any
 import numpy as np
 import torch
 
+from ukiyoe.diagnose.bootstrap import INTERVAL_METRICS, intervals
 from ukiyoe.diagnose.features import FeatureSpace, choose_feature_space
+from ukiyoe.diagnose.headline import headline
 from ukiyoe.diagnose.images import resize_uint8, to_nhwc, to_signed_float
+from ukiyoe.diagnose.measures import SampleMeasures, measure
 from ukiyoe.diagnose.metrics import METRICS, MetricInputs
+from ukiyoe.diagnose.metrics.image_statistics import TypicalRange
+from ukiyoe.diagnose.metrics.memorization import TrainIndex
+from ukiyoe.diagnose.metrics.modes import stacked_mnist_protocol
 from ukiyoe.diagnose.options import DiagnoseOptions
+from ukiyoe.diagnose.reference import Reference
 from ukiyoe.diagnose.score import collapse_score
-from ukiyoe.errors import CheckpointError, DataError
+from ukiyoe.diagnose.sizing import check_sample_count
+from ukiyoe.errors import CheckpointError
 from ukiyoe.images import to_signed, to_uint8
+
+HEADLINE_KEYS = (
+    "collapse_score",
+    "severity",
+    "memorization",
+    "modes_covered",
+    "num_modes",
+    "mode_kl",
+    "coverage",
+    "precision",
+    "unrecognised_rate",
+    "near_duplicate_rate",
+    "copy_share",
+    "num_samples",
+)
 
 
 @dataclass
 class Diagnosis:
-    """Flat metrics (numbers and strings) and the arrays the report's figures are drawn from."""
+    """``metrics`` (headline, written to metrics.json), ``details`` (details.json) and the figure arrays."""
 
     metrics: dict[str, Any]
+    details: dict[str, Any]
     feature_space: FeatureSpace
     fake_images: np.ndarray
     real_images: np.ndarray
     fake_features: np.ndarray
     real_features: np.ndarray
+    train_images: np.ndarray
+    copy_order: np.ndarray  # samples, most copy-like first
 
 
 def signed_tensor(samples: np.ndarray | torch.Tensor, device: str) -> torch.Tensor:
@@ -55,42 +81,99 @@ def standardise(fake: np.ndarray, real: np.ndarray) -> tuple[np.ndarray, np.ndar
     return (fake / scale).astype(np.float32), (real / scale).astype(np.float32)
 
 
+class Diagnoser:
+    """A reference prepared once (train-split index, held-out features) for any number of sample sets."""
+
+    def __init__(self, reference: Reference, options: DiagnoseOptions | None = None, device: str = "cpu"):
+        self.reference, self.options, self.device = reference, options or DiagnoseOptions(), device
+        if reference.classifier is not None:
+            reference.classifier.to(device)
+        self.space = choose_feature_space(self.options.feature_space, reference.classifier, device=device)
+        self.heldout_features = self.space.embed(reference.heldout)
+        self.train_index = TrainIndex(reference.train, reference.heldout, device)
+        self.typical = TypicalRange(reference.heldout)
+        classifier = reference.classifier
+        self.heldout_confidence = None if classifier is None else classifier.classify(reference.heldout)[1]
+
+    def prdc_reference(self, count: int) -> np.ndarray:
+        """Held-out indices the k-NN metrics use: at most as many as samples, since PRDC coverage depends
+        on the ratio of generated to real points (a fixed-seed subset when the held-out split is larger)."""
+        held = len(self.reference.heldout)
+        if held <= count:
+            return np.arange(held)
+        return np.sort(np.random.default_rng(self.options.seed).choice(held, size=count, replace=False))
+
+    def inputs(self, values: torch.Tensor, fake_images: np.ndarray) -> MetricInputs:
+        chosen = self.prdc_reference(len(fake_images))
+        fake_features, real_features = standardise(
+            self.space.embed(fake_images), self.heldout_features[chosen]
+        )
+        dtype = torch.float64 if self.device == "cpu" else torch.float32
+        return MetricInputs(
+            fake_values=values,
+            fake_images=fake_images,
+            real_images=self.reference.heldout[chosen],
+            fake_features=torch.from_numpy(fake_features).to(device=self.device, dtype=dtype),
+            real_features=torch.from_numpy(real_features).to(device=self.device, dtype=dtype),
+            options=self.options,
+        )
+
+    def __call__(self, samples: np.ndarray | torch.Tensor) -> Diagnosis:
+        """Score ``samples`` (uint8 or [-1, 1] floats, NHWC or NCHW)."""
+        check_sample_count(len(samples), self.reference.mode_prior, "samples")
+        values = signed_tensor(samples, self.device)
+        height, width = self.reference.resolution
+        fake_images = resize_uint8(to_uint8(values.permute(0, 2, 3, 1).cpu().numpy()), height, width)
+        inputs = self.inputs(values, fake_images)
+        copy_distances = self.train_index.distances(fake_images)
+        measures = measure(inputs, self.reference, copy_distances, self.typical, self.heldout_confidence)
+        metrics, details = self.summarise(measures, copy_distances.z_u(), len(fake_images))
+        for compute in METRICS.values():
+            details.update(compute(inputs))
+        details["copy_threshold"] = copy_distances.threshold
+        return Diagnosis(
+            metrics,
+            details,
+            self.space,
+            fake_images,
+            self.reference.heldout,
+            inputs.fake_features.float().cpu().numpy(),
+            inputs.real_features.float().cpu().numpy(),
+            np.asarray(self.reference.train),
+            np.argsort(copy_distances.samples, kind="stable"),
+        )
+
+    def summarise(
+        self, measures: SampleMeasures, z_u: float, count: int
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Headline metrics (with their intervals) and the details behind them."""
+        values = headline(measures, np.ones(count))
+        values["memorization_z_u"] = z_u
+        values.update(collapse_score(values))
+        values.update(num_samples=count, num_modes=len(measures.mode_prior))
+        ci95 = intervals(measures, values, self.options.bootstrap_replicates, self.options.seed)
+        metrics = {key: values[key] for key in HEADLINE_KEYS}
+        metrics["ci95"] = {name: ci95[name] for name in INTERVAL_METRICS}
+        details = {key: value for key, value in values.items() if key not in HEADLINE_KEYS}
+        details.update(
+            mode_source=measures.mode_source,
+            heldout_pass_rate=measures.heldout_pass_rate,
+            num_heldout=len(self.reference.heldout),
+            num_train=len(self.reference.train),
+            feature_space=self.space.name,
+            reference="held-out split (never trained on); memorization against the train split",
+        )
+        protocol = stacked_mnist_protocol(measures.modes, self.reference.classifier)
+        if protocol is not None:
+            details["stacked_mnist_protocol"] = protocol
+        return metrics, details
+
+
 def diagnose_samples(
     samples: np.ndarray | torch.Tensor,
-    real_images: np.ndarray,
+    reference: Reference,
     options: DiagnoseOptions | None = None,
-    classifier: Any | None = None,
-    real_labels: np.ndarray | None = None,
     device: str = "cpu",
 ) -> Diagnosis:
-    """Score ``samples`` (uint8 or [-1, 1] floats, NHWC or NCHW) against uint8 NHWC ``real_images``."""
-    options = options or DiagnoseOptions()
-    minimum = options.nearest_k + 2
-    if len(samples) < minimum or len(real_images) < minimum:
-        raise DataError(
-            f"need at least {minimum} generated and real images for k={options.nearest_k} "
-            f"nearest neighbours, got {len(samples)} generated and {len(real_images)} real"
-        )
-    values = signed_tensor(samples, device)
-    height, width = real_images.shape[1:3]
-    fake_images = resize_uint8(to_uint8(values.permute(0, 2, 3, 1).cpu().numpy()), height, width)
-    space = choose_feature_space(options.feature_space, classifier, device=device)
-    fake_features, real_features = standardise(space.embed(fake_images), space.embed(real_images))
-    dtype = torch.float64 if device == "cpu" else torch.float32
-    inputs = MetricInputs(
-        fake_values=values,
-        fake_images=fake_images,
-        real_images=real_images,
-        fake_features=torch.from_numpy(fake_features).to(device=device, dtype=dtype),
-        real_features=torch.from_numpy(real_features).to(device=device, dtype=dtype),
-        options=options,
-        classifier=classifier,
-        real_labels=real_labels,
-    )
-    measured: dict[str, Any] = {}
-    for compute in METRICS.values():
-        measured.update(compute(inputs))
-    metrics = collapse_score(measured)  # score and severity first: they are what a reader looks for
-    metrics.update(num_samples=len(fake_images), num_real=len(real_images), feature_space=space.name)
-    metrics.update(measured)
-    return Diagnosis(metrics, space, fake_images, real_images, fake_features, real_features)
+    """One-off convenience: build a ``Diagnoser`` for ``reference`` and score ``samples``."""
+    return Diagnoser(reference, options, device)(samples)

@@ -11,22 +11,24 @@ from PIL import Image
 PANEL_NEIGHBOURS = 4
 
 
-def nearest_real(
-    fake_features: np.ndarray, real_features: np.ndarray, rows: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Indices and distances of the nearest real images of the first ``rows`` generated images."""
-    fakes = fake_features[:rows].astype(np.float64)
-    reals = real_features.astype(np.float64)
-    squared = (fakes**2).sum(1)[:, None] + (reals**2).sum(1)[None, :] - 2.0 * fakes @ reals.T
-    distances = np.sqrt(np.maximum(squared, 0.0))
-    order = np.argsort(distances, axis=1)[:, :PANEL_NEIGHBOURS]
-    return order, np.take_along_axis(distances, order, axis=1)
+def nearest_training(fake_images: np.ndarray, train_images: np.ndarray) -> np.ndarray:
+    """Indices of the nearest training images of each generated image, in the memorization test's
+    copy descriptor (mirrored training images count as near)."""
+    import torch
+
+    from ukiyoe.diagnose.metrics.memorization import descriptors
+
+    fakes = descriptors(fake_images, "cpu")
+    train = descriptors(np.asarray(train_images), "cpu")
+    mirrored = descriptors(np.ascontiguousarray(np.asarray(train_images)[:, :, ::-1]), "cpu")
+    distances = torch.minimum(torch.cdist(fakes, train), torch.cdist(fakes, mirrored))
+    return distances.argsort(dim=1)[:, :PANEL_NEIGHBOURS].numpy()
 
 
 def neighbour_panel(
     fake_images: np.ndarray, real_images: np.ndarray, order: np.ndarray, tile: int = 64
 ) -> Image.Image:
-    """Each row: a generated image, a gap, then its nearest real images (memorisation check)."""
+    """Each row: a generated image, a gap, then its nearest training images (memorization check)."""
     rows = len(order)
     width = (PANEL_NEIGHBOURS + 1) * (tile + 2) + 12
     panel = Image.new("RGB", (width, rows * (tile + 2) + 2), (255, 255, 255))

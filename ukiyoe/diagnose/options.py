@@ -1,17 +1,16 @@
 """``DiagnoseOptions``: how many samples the diagnose stage draws and how it measures them.
 
-Gin binds it when a config is compiled; the diagnose stage itself never parses gin, it reads the compiled
-``config.json`` (flat keys such as ``DiagnoseOptions.num_samples``), so diagnosing runs no config code.
+The options live in ``experiments/diagnose.gin``, outside the training configs, so changing them re-runs
+diagnose and never training. The stage never parses gin itself: it reads the flat ``DiagnoseOptions.<param>``
+bindings (``key = value`` lines with Python literals), so diagnosing runs no config code.
 """
 
 from __future__ import annotations
 
+import ast
 import dataclasses
-import json
 from pathlib import Path
 from typing import Any
-
-import gin
 
 from ukiyoe.errors import ConfigError
 from ukiyoe.ranges import Between, declare, one_of
@@ -20,10 +19,9 @@ FEATURE_SPACES = ("auto", "classifier", "random_cnn")
 
 
 @declare(
-    num_samples=Between(1),
+    num_samples=Between(0),
     seed=Between(0),
     batch_size=Between(1),
-    num_real=Between(1),
     nearest_k=Between(1),
     ndb_bins=Between(1),
     kid_subset_size=Between(1),
@@ -32,15 +30,15 @@ FEATURE_SPACES = ("auto", "classifier", "random_cnn")
     feature_space=one_of(*FEATURE_SPACES),
     grid_size=Between(1),
     neighbour_rows=Between(1),
+    bootstrap_replicates=Between(1),
 )
 @dataclasses.dataclass(frozen=True)
 class DiagnoseOptions:
     """Sampling and metric settings of ``ukiyoe diagnose``; every field has a default."""
 
-    num_samples: int = 2000
+    num_samples: int = 0  # 0: sized by the data's modes (ukiyoe.diagnose.sizing)
     seed: int = 1234
     batch_size: int = 250
-    num_real: int = 2000
     nearest_k: int = 5
     ndb_bins: int = 100
     kid_subset_size: int = 500
@@ -49,6 +47,7 @@ class DiagnoseOptions:
     feature_space: str = "auto"
     grid_size: int = 64
     neighbour_rows: int = 8
+    bootstrap_replicates: int = 200
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
@@ -67,11 +66,7 @@ class DiagnoseOptions:
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
-# Registered as a gin subclass so that parsed bindings never leak into options read from config.json.
-gin.external_configurable(DiagnoseOptions, name="DiagnoseOptions", module="ukiyoe.diagnose.options")
-
-
-def options_from_flat(values: dict[str, Any], where: str = "config.json") -> DiagnoseOptions:
+def options_from_flat(values: dict[str, Any], where: str = "experiments/diagnose.gin") -> DiagnoseOptions:
     """Build options from flat ``[scope/]DiagnoseOptions.<param>`` keys; other keys are ignored."""
     known = {field.name for field in dataclasses.fields(DiagnoseOptions)}
     chosen: dict[str, Any] = {}
@@ -88,17 +83,40 @@ def options_from_flat(values: dict[str, Any], where: str = "config.json") -> Dia
         raise ConfigError(f"{where}: {error}") from None
 
 
-def load_options(config_dir: Path | None) -> DiagnoseOptions:
-    """Options from a compiled config directory's ``config.json`` when present, else the defaults."""
-    if config_dir is None:
-        return DiagnoseOptions()
-    path = Path(config_dir) / "config.json"
-    if not path.is_file():
+DEFAULT_OPTIONS_FILE = Path("experiments/diagnose.gin")
+
+
+def parse_bindings(text: str, where: str) -> dict[str, Any]:
+    """``DiagnoseOptions.<param> = <Python literal>`` lines (``#`` comments, blank lines) to a flat dict.
+
+    Literals only (``ast.literal_eval``): nothing in the file is executed or imported.
+    """
+    values: dict[str, Any] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        key, sep, literal = (part.strip() for part in line.partition("="))
+        if not sep or not key.startswith("DiagnoseOptions."):
+            raise ConfigError(
+                f"{where}:{number}: expected 'DiagnoseOptions.<param> = <value>', got {raw.strip()!r}"
+            )
+        try:
+            values[key] = ast.literal_eval(literal)
+        except (ValueError, SyntaxError):
+            raise ConfigError(f"{where}:{number}: {key}: not a literal value: {literal!r}") from None
+    return values
+
+
+def load_options(path: Path | None = None) -> DiagnoseOptions:
+    """Options from ``experiments/diagnose.gin`` (or ``path``); defaults when the default file is absent."""
+    chosen = DEFAULT_OPTIONS_FILE if path is None else Path(path)
+    if not chosen.is_file():
+        if path is not None:
+            raise ConfigError(f"{chosen}: diagnose options file not found")
         return DiagnoseOptions()
     try:
-        values = json.loads(path.read_text())
-    except (OSError, ValueError) as error:
-        raise ConfigError(f"{path}: cannot read compiled config ({error})") from None
-    if not isinstance(values, dict):
-        raise ConfigError(f"{path}: expected a JSON object of flat gin bindings")
-    return options_from_flat(values, where=str(path))
+        text = chosen.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{chosen}: cannot read diagnose options ({error})") from None
+    return options_from_flat(parse_bindings(text, str(chosen)), where=str(chosen))

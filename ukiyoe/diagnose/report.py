@@ -9,13 +9,15 @@ from typing import Any
 from PIL import Image
 
 from ukiyoe.diagnose.diagnosis import Diagnosis
-from ukiyoe.diagnose.figures import nearest_real, neighbour_panel, training_curves
+from ukiyoe.diagnose.figures import nearest_training, neighbour_panel, training_curves
 from ukiyoe.diagnose.options import DiagnoseOptions
 from ukiyoe.diagnose.report_content import (
     FIGURE_CAPTIONS,
     breakdown_rows,
+    fmt,
     metric_groups,
     reading_notes,
+    report_view,
     title,
 )
 from ukiyoe.diagnose.report_html import render_html
@@ -34,8 +36,9 @@ def save_figures(
         "samples": grid_image(diagnosis.fake_images[: options.grid_size], tile=GRID_TILE),
         "real": grid_image(diagnosis.real_images[: options.grid_size], tile=GRID_TILE),
     }
-    order, _ = nearest_real(diagnosis.fake_features, diagnosis.real_features, options.neighbour_rows)
-    figures["neighbours"] = neighbour_panel(diagnosis.fake_images, diagnosis.real_images, order)
+    rows = diagnosis.copy_order[: options.neighbour_rows]
+    order = nearest_training(diagnosis.fake_images[rows], diagnosis.train_images)
+    figures["neighbours"] = neighbour_panel(diagnosis.fake_images[rows], diagnosis.train_images, order)
     if history is not None and history.is_file():
         columns = {name: values for name, values in read_history(history).items()
                    if not all(math.isnan(value) for value in values)}
@@ -50,6 +53,7 @@ def save_figures(
 
 REPORT_FILES = (
     "metrics.json",
+    "details.json",
     "card.json",
     "report.md",
     "report.html",
@@ -67,8 +71,9 @@ def render_markdown(
         f"# Diagnosis: {title(card)}",
         "",
         f"**Collapse score {metrics['collapse_score']}/15 — {metrics['severity']}** "
-        f"(healthy < {HEALTHY_BELOW}, critical ≥ {CRITICAL_FROM}); {metrics['num_samples']} samples vs "
-        f"{metrics['num_real']} real images.",
+        f"(95% CI {fmt(metrics['ci95']['collapse_score'])}; healthy < {HEALTHY_BELOW}, critical ≥ "
+        f"{CRITICAL_FROM}); memorization: {'yes' if metrics['memorization'] else 'no'}; "
+        f"{metrics['num_samples']} samples vs {metrics['num_heldout']} held-out real images.",
         "",
         f"Feature space: {space}. {metrics.get('inception_note', '')}",
         "",
@@ -98,15 +103,17 @@ def render_markdown(
 def write_report(
     diagnosis: Diagnosis, card: dict[str, Any], options: DiagnoseOptions, out: Path, history: Path | None
 ) -> dict[str, Any]:
-    """Write every report file into ``out``; returns the metrics as written."""
+    """Write every report file into ``out``; returns the headline metrics as written."""
     out.mkdir(parents=True, exist_ok=True)
     for stale in REPORT_FILES:  # a figure not drawn this time must not survive from an earlier run
         (out / stale).unlink(missing_ok=True)
-    metrics = json_safe(diagnosis.metrics)
+    metrics, details = json_safe(diagnosis.metrics), json_safe(diagnosis.details)
     atomic_write_json(out / "metrics.json", metrics)
+    atomic_write_json(out / "details.json", details)
     atomic_write_json(out / "card.json", card)
     figures = save_figures(diagnosis, options, out, history)
     space = diagnosis.feature_space.description
-    (out / "report.md").write_text(render_markdown(metrics, card, figures, space))
-    (out / "report.html").write_text(render_html(metrics, card, figures, space))
+    view = report_view(metrics, details)
+    (out / "report.md").write_text(render_markdown(view, card, figures, space))
+    (out / "report.html").write_text(render_html(view, card, figures, space))
     return metrics

@@ -10,6 +10,7 @@ from typing import Any
 from ukiyoe.diagnose.report_content import (
     FIGURE_CAPTIONS,
     breakdown_rows,
+    fmt,
     metric_groups,
     reading_notes,
     title,
@@ -61,7 +62,9 @@ def render_html(metrics: dict[str, Any], card: dict[str, Any], figures: dict[str
         f"<h1>Diagnosis: {html.escape(title(card))}</h1>",
         f'<p class="score" style="background:{SEVERITY_COLOURS[severity]}">'
         f"Collapse score {metrics['collapse_score']}/15 — {html.escape(severity)}</p>",
-        f'<p class="muted">{metrics["num_samples"]} samples vs {metrics["num_real"]} real images. '
+        f'<p class="muted">{metrics["num_samples"]} samples vs {metrics["num_heldout"]} held-out real '
+        f"images; 95% CI of the score {fmt(metrics['ci95']['collapse_score'])}; memorization: "
+        f"{'yes' if metrics['memorization'] else 'no'}. "
         f"Feature space: {html.escape(space)}. {html.escape(str(metrics.get('inception_note', '')))}</p>",
         *(f'<p class="note">{html.escape(note)}</p>' for note in reading_notes(metrics)),
         '<div class="row">',
@@ -70,8 +73,9 @@ def render_html(metrics: dict[str, Any], card: dict[str, Any], figures: dict[str
         "<h2>Indicators</h2>",
         table(("indicator", "metric", "value", "rule", "points"), breakdown, raw_last=True),
         f'<p class="muted">Healthy &lt; {HEALTHY_BELOW}, warning {HEALTHY_BELOW}–{CRITICAL_FROM - 1}, '
-        f"critical ≥ {CRITICAL_FROM}. The modes indicator reads <code>mode_coverage_ratio</code> when the "
-        "data has a mode classifier, else <code>bin_coverage_ratio</code>. See docs/diagnose.md.</p>",
+        f"critical ≥ {CRITICAL_FROM}; gates: {html.escape(', '.join(metrics['gates']) or 'none')}. "
+        "Modes come from the mode classifier (confident samples only), else from K-means bins of the "
+        "held-out features. See docs/diagnose.md.</p>",
         "<h2>Metrics</h2>",
         '<div class="row">',
         *(

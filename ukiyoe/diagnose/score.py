@@ -1,7 +1,9 @@
-"""The collapse score: five indicators × 0–3 points = 0–15, calibrated on known cases (docs/diagnose.md).
+"""The collapse score: five indicators × 0–3 points = 0–15, plus gates no sum of points can talk away.
 
-Each indicator reads one metric and awards points by three cut-offs; the pixel statistics are reported but
-never scored (real data fails them and float noise passes them).
+Every indicator reads a headline metric measured against held-out real images (docs/diagnose.md). The
+cut-offs were fitted on one family of known cases and seed and checked on another (``ukiyoe.diagnose.cases``,
+``benchmarks/calibrate_score.py``). Gates lift the score to a band: off-manifold samples and a set that lost
+most of its modes are critical whatever else they do well; a memorizing set is at least a warning.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-RUBRIC_VERSION = "1"
+RUBRIC_VERSION = "2"
 MAX_POINTS = 3
 HEALTHY_BELOW = 5
 CRITICAL_FROM = 10
@@ -37,46 +39,65 @@ class Indicator:
 
 INDICATORS: tuple[Indicator, ...] = (
     Indicator(
-        "coverage",
-        "coverage",
-        "share of real samples with a generated sample in their k-NN ball",
+        "modes",
+        "mode_coverage_ratio",
+        "confidently recognised modes ÷ modes as many real draws cover",
         True,
-        (0.85, 0.70, 0.50),
+        (0.95, 0.88, 0.7),
     ),
     Indicator(
-        "recall",
-        "recall",
-        "share of real samples inside the generated k-NN manifold",
-        True,
-        (0.80, 0.60, 0.40),
-    ),
-    Indicator(
-        "bins",
-        "ndb_k",
-        "share of K-means bins whose generated share differs (p < 0.05)",
+        "balance",
+        "mode_kl_excess",
+        "KL(sample modes ‖ real modes) above the finite-sample floor of real draws",
         False,
-        (0.15, 0.40, 0.60),
+        (0.04, 0.08, 0.15),
+    ),
+    Indicator(
+        "coverage",
+        "coverage",
+        "share of held-out real images with a sample inside their k-NN ball (PRDC)",
+        True,
+        (0.95, 0.8, 0.6),
     ),
     Indicator(
         "duplicates",
         "near_duplicate_rate",
-        "share of samples with a near-duplicate among samples",
+        "share of samples with a near-duplicate among the samples",
         False,
-        (0.05, 0.15, 0.35),
+        (0.06, 0.15, 0.35),
     ),
     Indicator(
-        "modes",
-        "mode_coverage_ratio",
-        "modes (classifier, else K-means bins) covered vs real draws",
-        True,
-        (0.95, 0.80, 0.60),
+        "fidelity",
+        "fidelity_loss",
+        "largest of: unrecognised share and atypical share beyond the held-out's, 1 − density",
+        False,
+        (0.25, 0.4, 0.6),
+    ),
+)
+MODES_LOST_BELOW = 0.6  # mode_coverage_ratio below this: most modes are gone
+MEMORIZATION_SHARE = 0.15  # copy_share above this: memorization (about 0.05 for fresh real images)
+
+
+@dataclass(frozen=True)
+class Gate:
+    """When ``applies`` holds, the score is raised to at least ``floor``."""
+
+    name: str
+    meaning: str
+    floor: int
+
+
+GATES = (
+    Gate("off_manifold", "fidelity indicator at 3 points (samples off the real manifold)", CRITICAL_FROM),
+    Gate("modes_lost", f"mode_coverage_ratio < {MODES_LOST_BELOW:g} (most modes missing)", CRITICAL_FROM),
+    Gate(
+        "memorization", f"copy_share > {MEMORIZATION_SHARE:g} (samples copy training images)", HEALTHY_BELOW
     ),
 )
 
 
-def modes_metric(metrics: dict[str, Any]) -> str:
-    """Classifier modes when the data has them, else the K-means bins as proxy modes."""
-    return "mode_coverage_ratio" if "mode_coverage_ratio" in metrics else "bin_coverage_ratio"
+def is_memorizing(metrics: dict[str, Any]) -> bool:
+    return metrics["copy_share"] > MEMORIZATION_SHARE
 
 
 def severity(score: int) -> str:
@@ -86,17 +107,28 @@ def severity(score: int) -> str:
 
 
 def collapse_score(metrics: dict[str, Any]) -> dict[str, Any]:
-    """``collapse_score``, ``severity`` and ``points_<indicator>`` for a flat metrics dict."""
-    points: dict[str, Any] = {}
-    for indicator in INDICATORS:
-        metric = modes_metric(metrics) if indicator.name == "modes" else indicator.metric
-        points[f"points_{indicator.name}"] = indicator.points(float(metrics[metric]))
+    """``collapse_score``, ``severity``, ``memorization``, ``points_<indicator>`` and the gates that fired."""
+    points = {f"points_{ind.name}": ind.points(float(metrics[ind.metric])) for ind in INDICATORS}
+    fired = {
+        "off_manifold": points["points_fidelity"] == MAX_POINTS,
+        "modes_lost": float(metrics["mode_coverage_ratio"]) < MODES_LOST_BELOW,
+        "memorization": is_memorizing(metrics),
+    }
     total = sum(points.values())
-    return {"collapse_score": total, "severity": severity(total), **points}
+    for gate in GATES:
+        if fired[gate.name]:
+            total = max(total, gate.floor)
+    return {
+        "collapse_score": total,
+        "severity": severity(total),
+        "memorization": fired["memorization"],
+        "gates": [name for name, hit in fired.items() if hit],
+        **points,
+    }
 
 
 def rubric_markdown() -> str:
-    """The rubric as a Markdown table, embedded in every report and in docs/diagnose.md."""
+    """The rubric as Markdown, embedded in every report and in docs/diagnose.md."""
     lines = [
         f"Collapse score rubric v{RUBRIC_VERSION}: five indicators × 0–{MAX_POINTS} points; "
         f"healthy < {HEALTHY_BELOW}, warning {HEALTHY_BELOW}–{CRITICAL_FROM - 1}, "
@@ -105,9 +137,8 @@ def rubric_markdown() -> str:
         "| indicator | metric | measures | points |",
         "|---|---|---|---|",
     ]
-    for indicator in INDICATORS:
-        metric = indicator.metric if indicator.name != "modes" else "mode_coverage_ratio / bin_coverage_ratio"
-        lines.append(
-            f"| {indicator.name} | `{metric}` | {indicator.meaning} | 0 otherwise; {indicator.rule()} |"
-        )
+    for ind in INDICATORS:
+        lines.append(f"| {ind.name} | `{ind.metric}` | {ind.meaning} | 0 otherwise; {ind.rule()} |")
+    lines += ["", "| gate | when | score at least |", "|---|---|---|"]
+    lines += [f"| {gate.name} | {gate.meaning} | {gate.floor} |" for gate in GATES]
     return "\n".join(lines)

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ukiyoe.errors import CheckpointError, DataError, UkiyoeError
 
 
@@ -22,6 +20,7 @@ class DiagnoseRequest:
     num_samples: int | None = None
     train_metrics: Path | None = None
     device: str = "auto"
+    options: Path | None = None  # default experiments/diagnose.gin
 
 
 def resolve_device(device: str) -> str:
@@ -52,14 +51,8 @@ def check_inputs(request: DiagnoseRequest) -> None:
         raise DataError(f"{request.samples}: sample set not found")
     if request.num_samples is not None and request.num_samples < 1:
         raise DataError(f"--num-samples must be >= 1, got {request.num_samples}")
-
-
-def real_subset(images: np.ndarray, count: int, seed: int) -> np.ndarray:
-    """A fixed-seed random subset of the prepared images (the whole set when it is smaller)."""
-    if len(images) <= count:
-        return np.array(images)
-    chosen = np.sort(np.random.default_rng(seed).choice(len(images), size=count, replace=False))
-    return np.ascontiguousarray(images[chosen])
+    if request.options is not None and not request.options.is_file():
+        raise DataError(f"--options: {request.options}: diagnose options file not found")
 
 
 def draw_samples(
@@ -80,26 +73,24 @@ def draw_samples(
 
 def run(request: DiagnoseRequest) -> dict[str, Any]:
     """Run the stage; returns the metrics written to ``<out>/metrics.json``."""
-    from ukiyoe.data import load_mode_classifier, load_prepared
     from ukiyoe.diagnose.card import build_card
-    from ukiyoe.diagnose.diagnosis import diagnose_samples
+    from ukiyoe.diagnose.diagnosis import Diagnoser
     from ukiyoe.diagnose.options import load_options
+    from ukiyoe.diagnose.reference import load_reference
     from ukiyoe.diagnose.report import write_report
+    from ukiyoe.diagnose.sizing import check_sample_count, default_samples
 
     check_inputs(request)
-    config_dir = request.checkpoint / "config" if request.checkpoint is not None else None
-    options = load_options(config_dir).replace(num_samples=request.num_samples)
+    options = load_options(request.options).replace(num_samples=request.num_samples)
     device = resolve_device(request.device)
-    prepared = load_prepared(request.data)
-    classifier = load_mode_classifier(request.data)
+    reference = load_reference(request.data)
+    count = options.num_samples or default_samples(reference.mode_prior)
+    if request.samples is None:  # an image set is checked on what it holds, by the diagnoser
+        check_sample_count(count, reference.mode_prior, "--num-samples")
     samples, meta = draw_samples(
-        request, options.num_samples, options.seed, options.batch_size, device, prepared.images.shape[1]
+        request, count, options.seed, options.batch_size, device, reference.resolution[0]
     )
-    # PRDC coverage depends on the ratio of generated to real samples: measure against equally many.
-    real = real_subset(prepared.images, min(options.num_real, len(samples)), options.seed)
-    diagnosis = diagnose_samples(
-        samples, real, options, classifier=classifier, real_labels=prepared.labels, device=device
-    )
+    diagnosis = Diagnoser(reference, options, device)(samples)
     train_metrics = request.train_metrics or default_train_metrics(request.checkpoint)
     card = build_card(
         checkpoint=request.checkpoint,

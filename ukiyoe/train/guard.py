@@ -22,7 +22,7 @@ from ukiyoe.train import distributed
 from ukiyoe.train.monitor import EpochAverager, value_range
 from ukiyoe.train.options import TrainOptions
 from ukiyoe.train.tracking import Tracker
-from ukiyoe.train.watchdog import CollapseWatchdog, Indicators, WatchdogState, measure
+from ukiyoe.train.watchdog import CollapseProbe, CollapseWatchdog, Indicators, WatchdogState, measure
 
 FIXED_Z_SEED_OFFSET = 7919
 # The ``halve_gen_lr`` remedy scales the generator's optimizer only; the NCA keeps its own rate.
@@ -39,7 +39,8 @@ def agreed(per_rank: list[Indicators]) -> Indicators:
 
 class CollapseGuard:
     def __init__(self, watchdog: CollapseWatchdog, experiment: Experiment, options: TrainOptions,
-                 fixed_real: torch.Tensor, context: distributed.Distributed, tracker: Tracker, out: Path):
+                 fixed_real: torch.Tensor, context: distributed.Distributed, tracker: Tracker, out: Path,
+                 classifier: Any | None = None):
         self.watchdog, self.experiment, self.context, self.tracker, self.out = (
             watchdog, experiment, context, tracker, out)
         self.device, self.fixed_real = fixed_real.device, fixed_real
@@ -50,6 +51,12 @@ class CollapseGuard:
         self.fixed_z = torch.randn(count, z_dim, generator=generator).to(self.device)
         self.state = WatchdogState()
         self.last_diversity = float("nan")
+        self.probe = CollapseProbe(fixed_real, classifier)  # the real batch through the collapse checks
+
+    def detection_epoch(self) -> int | None:
+        """The epoch of the first collapse event (NaN rollbacks are not collapse), None when none fired."""
+        found = (e["epoch"] for e in self.state.events if e["reasons"] != ["non-finite weights or samples"])
+        return next(found, None)
 
     def due(self, step: int) -> bool:
         return step % self.watchdog.interval == 0
@@ -88,7 +95,8 @@ class CollapseGuard:
         real_logits, fake_logits = discriminator(self.fixed_real), discriminator(samples)
         discriminator.train(was_training)
         modules = list(networks.modules().values())
-        indicators = measure(samples, real_logits, fake_logits, modules, self.watchdog.duplicate_distance)
+        indicators = measure(samples, real_logits, fake_logits, modules, self.watchdog.duplicate_distance,
+                             self.probe, extras.get("nca/alive_ratio"), epoch)
         if not losses_finite:
             indicators = Indicators(float("nan"), float("nan"), float("nan"), False)
         return indicators, extras

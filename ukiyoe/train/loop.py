@@ -1,8 +1,7 @@
 """The training loop: one D step per real batch (G every n_critic of them), watched, saved, summarised.
 
-The loop is a function of its step counter: the real batch, the epoch and every schedule follow from it, so
-restoring the counter, the weights, the optimizers and the RNG states continues a run exactly. The guard
-checks every ``CollapseWatchdog.interval`` steps and before every checkpoint, so no checkpoint holds NaNs.
+A function of its step counter: restoring it with weights, optimizers and RNG states continues a run exactly.
+The guard checks every ``CollapseWatchdog.interval`` steps and before each checkpoint (so none holds NaNs).
 """
 
 from __future__ import annotations
@@ -49,17 +48,18 @@ class Paths:
 class Trainer:
     def __init__(self, experiment: Experiment, options: TrainOptions, watchdog: CollapseWatchdog,
                  batches: RealBatches, context: distributed.Distributed, device: torch.device, paths: Paths,
-                 tracker: Tracker, meta: dict[str, Any]) -> None:
+                 tracker: Tracker, meta: dict[str, Any], classifier: Any | None = None) -> None:
         self.experiment, self.options, self.batches, self.context = experiment, options, batches, context
         self.device, self.paths, self.tracker, self.meta = device, paths, tracker, meta
         self.steps_per_epoch, self.step = batches.steps_per_epoch, 0
         self.total_steps = options.epochs * self.steps_per_epoch
         self.history: list[dict[str, Any]] = []
-        self.averager = EpochAverager()
-        phases = make_phases(experiment, options, context, device, batches.batch_size)
-        self.stepper, self.last_read = Stepper(experiment, phases), {}
+        self.averager, self.last_read = EpochAverager(), {}
+        self.stepper = Stepper(experiment, make_phases(experiment, options, context, device,
+                                                       batches.batch_size))
         fixed_real = batches.fixed(watchdog.sample_count)
-        self.guard = CollapseGuard(watchdog, experiment, options, fixed_real, context, tracker, paths.out)
+        self.guard = CollapseGuard(watchdog, experiment, options, fixed_real, context, tracker, paths.out,
+                                   classifier)
         self.throughput = Throughput(options.batch_size)
 
     def epoch_of(self, step: int) -> int:
@@ -126,8 +126,7 @@ class Trainer:
 
     def _read_device_values(self) -> bool:
         """Adds what the phases summed on the device to the epoch means; False if one was not finite."""
-        totals = self.stepper.runner.read()
-        self.averager.add_totals(totals)
+        self.averager.add_totals(totals := self.stepper.runner.read())
         self.last_read = {**self.last_read, **totals.last}
         return totals.all_finite
 
@@ -148,8 +147,8 @@ class Trainer:
         self.tracker.log_scalars({k: v for k, v in row.items() if isinstance(v, int | float)}, self.step)
 
     def save(self, healthy: bool, score: float) -> None:
-        modules = [*self.experiment.networks.modules().values(), self.experiment.ema]
-        distributed.check_in_sync(self.context, modules, self.device)
+        distributed.check_in_sync(self.context, [*self.experiment.networks.modules().values(),
+                                                 self.experiment.ema], self.device)
         rng_states = distributed.gather_objects(self.context, capture_rng_state())
         if self.context.is_main:
             save_checkpoint(self.paths.out, self.step, self.state_dict(rng_states), healthy=healthy,
@@ -189,10 +188,11 @@ class Trainer:
             self.guard.load_state_dict(payload["watchdog"])
 
     def summary(self) -> dict[str, Any]:
+        state = self.guard.state
         summary: dict[str, Any] = {**(self.history[-1] if self.history else {}), "steps": self.step,
-                                   "epochs": self.step // self.steps_per_epoch,
-                                   "rollbacks": self.guard.state.rollbacks,
-                                   "watchdog_events": len(self.guard.state.events),
+                                   "epochs": self.step // self.steps_per_epoch, "rollbacks": state.rollbacks,
+                                   "watchdog_events": len(state.events),
+                                   "watchdog_detection_epoch": self.guard.detection_epoch(),
                                    **self.throughput.summary(), **self.stepper.runner.describe()}
         if self.device.type == "cuda":
             summary["peak_memory_gib"] = torch.cuda.max_memory_allocated(self.device) / 2**30

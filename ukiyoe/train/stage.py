@@ -17,15 +17,18 @@ from typing import Any
 import torch
 
 from ukiyoe.configurables import CONFIGURABLE_MODULES
+from ukiyoe.data.classifier import load_mode_classifier
 from ukiyoe.errors import CheckpointError, ConfigError, DataError
 from ukiyoe.files import git_commit
 from ukiyoe.gan.checkpoint import list_checkpoints, load_newest_valid, remove_checkpoints
 from ukiyoe.train import distributed
+from ukiyoe.train.batches import RealBatches
 from ukiyoe.train.loop import Paths, Trainer
 from ukiyoe.train.monitor import DETAILS_FILE, SUMMARY_FILE, write_summary
 from ukiyoe.train.options import TrainOptions
 from ukiyoe.train.rng import seed_everything
 from ukiyoe.train.tracking import Tracker, run_tracked
+from ukiyoe.train.watchdog import CollapseWatchdog
 
 CUBLAS_DETERMINISTIC = ":4096:8"
 
@@ -51,8 +54,9 @@ def load_config(request: TrainRequest) -> Any:
 
     if request.config.is_dir():
         if request.binds or request.without_fixes:
-            raise ConfigError(f"--bind/--without-fix: {request.config} is already compiled; "
-                              "pass the experiment's gin file")
+            raise ConfigError(
+                f"--bind/--without-fix: {request.config} is already compiled; pass the experiment's gin file"
+            )
         return load_compiled(request.config)
     return compile_experiment(request.config, request.params, request.binds, without=request.without_fixes,
                               modules=CONFIGURABLE_MODULES)
@@ -173,11 +177,11 @@ def clear_previous_run(request: TrainRequest) -> None:
 def run(request: TrainRequest) -> dict[str, Any]:
     """Run (or resume) one training run; returns the final summary. Raises StopRequested on a signal."""
     from ukiyoe.config import activate, to_sacred_config
-    from ukiyoe.train.watchdog import CollapseWatchdog
 
     context = distributed.from_environment()
     compiled = load_config(request)
     images, dataset_sha256 = load_images(request.data)
+    classifier = load_mode_classifier(request.data)  # the watchdog's confident-mode check uses it
     activate(compiled, CONFIGURABLE_MODULES)
     options, watchdog = TrainOptions(), CollapseWatchdog()
     device = select_device(options.device, context)
@@ -188,8 +192,6 @@ def run(request: TrainRequest) -> dict[str, Any]:
         configure_determinism(options, device)
         experiment = build_experiment(options, device, context)
         seed_everything(options.seed + context.rank)
-        from ukiyoe.train.batches import RealBatches
-
         batches = RealBatches(
             images, options.batch_size, options.seed, context, device, options.channels_last
         )
@@ -209,7 +211,8 @@ def run(request: TrainRequest) -> dict[str, Any]:
         paths = Paths(request.out, request.metrics)
 
         def body(tracker: Tracker) -> dict[str, Any]:
-            trainer = Trainer(experiment, options, watchdog, batches, context, device, paths, tracker, meta)
+            trainer = Trainer(experiment, options, watchdog, batches, context, device, paths, tracker, meta,
+                              classifier)
             summary = trainer.run(resume_payload)
             if context.is_main:
                 write_summary(request.metrics, summary)

@@ -1,8 +1,12 @@
 """Collapse watchdog: cheap indicators every few steps, rollback plus a remedy when they cross a threshold.
 
 Indicators are computed on a fixed z batch and a fixed real batch, so two checks of the same weights agree.
-Non-finite weights or losses always roll back (training cannot go on from them). For collapse indicators,
-``action = 'log'`` only records the event: the collapsed baseline uses it to stay collapsed on purpose.
+The collapse indicators are in-training versions of diagnose's: confident-mode coverage (modes the mode
+classifier recognises among the fixed-z samples ÷ the modes the fixed real batch shows through the same
+check), feature-space near-duplicates (samples closer to another sample than 95% of the real batch's nearest
+neighbours are) and the NCA alive ratio. They are armed after ``warmup_epochs``: an untrained generator
+recognises no mode yet. Non-finite weights or losses always roll back (training cannot go on from them).
+``action = 'log'`` only records collapse events: the collapsed baseline uses it to stay collapsed on purpose.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gin
+import numpy as np
 import torch
+import torch.nn.functional as F
 
 from ukiyoe.ranges import Between, Each, declare, one_of
 
@@ -20,14 +26,22 @@ REMEDIES = ("halve_gen_lr", "raise_n_critic")
 ACTIONS = ("rollback", "log")
 
 
+NAN = float("nan")
+
+
 @dataclass(frozen=True)
 class Indicators:
-    """What one check measured; ``diversity`` is the mean per-pixel std across the fixed-z batch."""
+    """What one check measured; ``diversity`` is the mean per-pixel std across the fixed-z batch (logged,
+    off by default: pixel statistics do not decide collapse). NaN marks an indicator not measured."""
 
     diversity: float
     duplicate_rate: float
     d_accuracy: float
     finite: bool
+    mode_coverage: float = NAN
+    feature_duplicates: float = NAN
+    alive_ratio: float = NAN
+    epoch: int | None = None  # None: outside a run, no warm-up applies
 
     def as_dict(self) -> dict[str, float]:
         return {
@@ -35,6 +49,8 @@ class Indicators:
             "watchdog/duplicate_rate": self.duplicate_rate,
             "watchdog/d_accuracy": self.d_accuracy,
             "watchdog/finite": float(self.finite),
+            "watchdog/mode_coverage": self.mode_coverage,
+            "watchdog/feature_duplicates": self.feature_duplicates,
         }
 
 
@@ -59,23 +75,91 @@ def discriminator_accuracy(real_logits: torch.Tensor, fake_logits: torch.Tensor)
     return 0.5 * float((real_logits.float() > 0).float().mean() + (fake_logits.float() < 0).float().mean())
 
 
+def to_uint8_nhwc(images: torch.Tensor) -> np.ndarray:
+    return (
+        ((images.detach().float().clamp(-1, 1) + 1) * 127.5)
+        .round()
+        .to(torch.uint8)
+        .permute(0, 2, 3, 1)
+        .cpu()
+        .numpy()
+    )
+
+
+def pooled_descriptor(images: torch.Tensor) -> torch.Tensor:
+    """8×8 area-pooled, per-channel standardised pixels: the feature space when the data has no classifier."""
+    pooled = F.interpolate(images.detach().float().cpu(), size=(8, 8), mode="area")
+    centred = pooled - pooled.mean(dim=(2, 3), keepdim=True)
+    return (centred / (centred.std(dim=(2, 3), keepdim=True) + 0.03)).flatten(1)
+
+
+def nearest_other(features: torch.Tensor) -> torch.Tensor:
+    distances = torch.cdist(features, features)
+    distances.fill_diagonal_(math.inf)
+    return distances.min(dim=1).values
+
+
+class CollapseProbe:
+    """The fixed real batch seen through the collapse checks, so samples are judged against real images.
+
+    ``classifier`` is the prepared data's mode classifier (``ukiyoe.data.ModeClassifier``) or None.
+    """
+
+    CONFIDENT_PASS = 0.99  # lenient: an in-training check must not alarm on merely imperfect samples
+    DUPLICATE_QUANTILE = 0.05
+
+    def __init__(self, real: torch.Tensor, classifier: Any | None = None) -> None:
+        self.classifier = classifier
+        real_features = self.features(real)
+        self.duplicate_threshold = float(
+            torch.quantile(nearest_other(real_features), self.DUPLICATE_QUANTILE)
+        )
+        self.threshold, self.real_modes = 0.0, 0
+        if classifier is not None:
+            labels, confidence = classifier.classify(to_uint8_nhwc(real))
+            self.threshold = float(np.quantile(confidence, 1.0 - self.CONFIDENT_PASS, method="lower"))
+            self.real_modes = len(np.unique(labels[confidence >= self.threshold]))
+
+    def features(self, images: torch.Tensor) -> torch.Tensor:
+        if self.classifier is None:
+            return pooled_descriptor(images)
+        return torch.from_numpy(self.classifier.embed(to_uint8_nhwc(images))).double()
+
+    def mode_coverage(self, samples: torch.Tensor) -> float:
+        """Confident modes among ``samples`` ÷ confident modes of the real batch (NaN without classifier)."""
+        if self.classifier is None or self.real_modes == 0:
+            return NAN
+        labels, confidence = self.classifier.classify(to_uint8_nhwc(samples))
+        return len(np.unique(labels[confidence >= self.threshold])) / self.real_modes
+
+    def feature_duplicates(self, samples: torch.Tensor) -> float:
+        return float((nearest_other(self.features(samples)) < self.duplicate_threshold).double().mean())
+
+
 def measure(
     samples: torch.Tensor,
     real_logits: torch.Tensor,
     fake_logits: torch.Tensor,
     modules: list[torch.nn.Module],
     duplicate_distance: float,
+    probe: CollapseProbe | None = None,
+    alive_ratio: float | None = None,
+    epoch: int | None = None,
 ) -> Indicators:
     finite = bool(torch.isfinite(samples).all()) and all(
         bool(torch.isfinite(parameter).all()) for module in modules for parameter in module.parameters()
     )
     if not finite:
-        return Indicators(float("nan"), float("nan"), float("nan"), False)
+        return Indicators(NAN, NAN, NAN, False, epoch=epoch)
     return Indicators(
         diversity=sample_diversity(samples),
         duplicate_rate=duplicate_rate(samples, duplicate_distance),
         d_accuracy=discriminator_accuracy(real_logits, fake_logits),
         finite=True,
+        mode_coverage=probe.mode_coverage(samples) if probe is not None else NAN,
+        feature_duplicates=probe.feature_duplicates(samples) if probe is not None else NAN,
+        alive_ratio=NAN if alive_ratio is None else float(alive_ratio),
+        epoch=epoch,
     )
 
 
@@ -117,6 +201,10 @@ class WatchdogState:
     max_duplicate_rate=Between(0, 1),
     duplicate_distance=Between(0),
     max_d_accuracy=Between(0, 1),
+    min_mode_coverage=Between(0),
+    max_feature_duplicates=Between(0, 1),
+    min_alive_ratio=Between(0, 1),
+    warmup_epochs=Between(0),
     patience=Between(1),
     action=one_of(*ACTIONS),
     remedies=Each(one_of(*REMEDIES)),
@@ -130,11 +218,15 @@ class CollapseWatchdog:
     """
 
     interval: int = 25
-    sample_count: int = 16
-    min_diversity: float | None = 0.01
-    max_duplicate_rate: float | None = 0.9
+    sample_count: int = 128
+    min_diversity: float | None = None
+    max_duplicate_rate: float | None = None
     duplicate_distance: float = 0.02
     max_d_accuracy: float | None = None
+    min_mode_coverage: float | None = 0.5
+    max_feature_duplicates: float | None = 0.5
+    min_alive_ratio: float | None = 0.5
+    warmup_epochs: int = 2
     patience: int = 2
     action: str = "rollback"
     remedies: tuple[str, ...] = REMEDIES
@@ -144,13 +236,32 @@ class CollapseWatchdog:
         """Every threshold these indicators cross, as readable phrases."""
         if not indicators.finite:
             return ["non-finite weights or samples"]
-        found = []
+        if indicators.epoch is not None and indicators.epoch <= self.warmup_epochs:
+            return []
+        found = self.collapse_reasons(indicators)
         if self.min_diversity is not None and indicators.diversity < self.min_diversity:
             found.append(f"diversity {indicators.diversity:.4g} < {self.min_diversity:g}")
         if self.max_duplicate_rate is not None and indicators.duplicate_rate > self.max_duplicate_rate:
             found.append(f"duplicate rate {indicators.duplicate_rate:.3g} > {self.max_duplicate_rate:g}")
         if self.max_d_accuracy is not None and indicators.d_accuracy > self.max_d_accuracy:
             found.append(f"D accuracy {indicators.d_accuracy:.3g} > {self.max_d_accuracy:g}")
+        return found
+
+    def collapse_reasons(self, indicators: Indicators) -> list[str]:
+        """The collapse indicators' crossings (NaN, i.e. not measured, never crosses)."""
+        found = []
+        if self.min_mode_coverage is not None and indicators.mode_coverage < self.min_mode_coverage:
+            found.append(
+                f"confident-mode coverage {indicators.mode_coverage:.3g} < {self.min_mode_coverage:g}"
+            )
+        if (
+            self.max_feature_duplicates is not None
+            and indicators.feature_duplicates > self.max_feature_duplicates
+        ):
+            shown = f"{indicators.feature_duplicates:.3g} > {self.max_feature_duplicates:g}"
+            found.append(f"feature near-duplicates {shown}")
+        if self.min_alive_ratio is not None and indicators.alive_ratio < self.min_alive_ratio:
+            found.append(f"NCA alive ratio {indicators.alive_ratio:.3g} < {self.min_alive_ratio:g}")
         return found
 
     def decide(self, indicators: Indicators, state: WatchdogState) -> tuple[str, list[str]]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import torch
@@ -43,12 +42,10 @@ class MetricInputs:
 
     fake_values: torch.Tensor  # (N, 3, H, W) float in [-1, 1], as generated
     fake_images: np.ndarray  # uint8 NHWC at the real resolution
-    real_images: np.ndarray  # uint8 NHWC
+    real_images: np.ndarray  # uint8 NHWC, the held-out split
     fake_features: torch.Tensor  # (N, D)
     real_features: torch.Tensor  # (M, D)
     options: DiagnoseOptions
-    classifier: Any | None = None
-    real_labels: np.ndarray | None = None  # mode labels of the whole prepared set, when known
 
     @functools.cached_property
     def real_real(self) -> torch.Tensor:
@@ -75,8 +72,3 @@ class MetricInputs:
             kmeans = KMeans(n_clusters=count, n_init=1, random_state=self.options.seed).fit(real)
             fake_bins = kmeans.predict(fake)
         return kmeans.labels_.astype(np.int64), fake_bins.astype(np.int64), count
-
-
-def expected_covered(reference: np.ndarray, draws: int) -> float:
-    """Expected number of categories hit by ``draws`` samples from the ``reference`` probabilities."""
-    return float(np.sum(1.0 - np.power(1.0 - reference, draws)))

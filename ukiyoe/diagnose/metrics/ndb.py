@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ukiyoe.diagnose.metrics.base import MetricInputs, MetricValues, expected_covered, register
+from ukiyoe.diagnose.metrics.base import MetricInputs, MetricValues, register
+from ukiyoe.diagnose.sizing import expected_covered
 
 Z_CRITICAL = 1.959964  # two-sided p < 0.05
 
