@@ -38,13 +38,16 @@ def compile_experiment(
     out: Path | str | None = None,
     *,
     without: Sequence[str] = (),
+    with_fixes: Sequence[str] = (),
     modules: Sequence[str],
 ) -> CompiledConfig:
     """Compile ``experiment`` (see module docstring); write it to ``out`` when given.
 
     ``without`` names fixes (``experiments/fixes/<name>.gin``) whose includes are left out, for ablations;
-    ``none`` leaves nothing out. ``modules`` are the configurable modules imported and allowed in gin
-    ``import`` lines; the caller names them (the CLI passes ``ukiyoe.configurables.CONFIGURABLE_MODULES``).
+    ``none`` leaves nothing out. ``with_fixes`` names fixes read after the experiment's own files (one fix
+    added to the collapsed baseline: the other half of an ablation). ``modules`` are the configurable
+    modules imported and allowed in gin ``import`` lines; the caller names them (the CLI passes
+    ``ukiyoe.configurables.CONFIGURABLE_MODULES``).
     """
     experiment = Path(experiment)
     root = experiment_root(experiment)
@@ -57,6 +60,10 @@ def compile_experiment(
     skipped = _fixes_to_skip(without, root, base)
     statements, files = read_tree(experiment, base, modules, skipped)
     _check_fixes_were_included(skipped, experiment, base, modules)
+    added = _fixes_to_add(with_fixes, root, base, files)
+    for path in added:
+        fix_statements, fix_files = read_tree(path, base, modules)
+        statements, files = statements + fix_statements, files + fix_files
     if loaded is not None and loaded.profile is not None:
         profile = root / "profiles" / f"{loaded.profile}.gin"
         if not profile.is_file():
@@ -84,6 +91,7 @@ def compile_experiment(
         "profile": loaded.profile if loaded else None,
         "binds": list(binds),
         "without_fixes": sorted(p.stem for p in skipped),
+        "with_fixes": [p.stem for p in added],
         "modules": list(modules),
         "files": [{"path": display_path(p, base), "sha256": sha256_file(p)} for p in _unique(files)]
         + ([{"path": loaded.shown, "sha256": sha256_file(loaded.path)}] if loaded else []),
@@ -104,18 +112,30 @@ def compile_experiment(
 
 def _fixes_to_skip(names: Sequence[str], root: Path, base: Path) -> set[Path]:
     """Absolute paths of the fix files named in ``names`` (``none`` names nothing)."""
-    fixes = root / "fixes"
-    available = sorted(p.stem for p in fixes.glob("*.gin"))
-    paths: set[Path] = set()
+    return {_fix_path(name, root, base, "--without-fix") for name in names if name != "none"}
+
+
+def _fixes_to_add(names: Sequence[str], root: Path, base: Path, included: Sequence[Path]) -> list[Path]:
+    """Absolute paths of the fix files named in ``names``, in order; one the experiment already includes,
+    or one named twice, is a mistake, not a no-op."""
+    paths: list[Path] = []
     for name in names:
         if name == "none":
             continue
-        path = Path(os.path.abspath(fixes / f"{name}.gin"))
-        if not path.is_file():
-            raise ConfigError(f"--without-fix {name}: no fix {display_path(path, base)}"
-                              f"{suggestion(name, available)}")
-        paths.add(path)
+        path = _fix_path(name, root, base, "--with-fix")
+        if path in included or path in paths:
+            raise ConfigError(f"--with-fix {name}: {display_path(path, base)} is already included")
+        paths.append(path)
     return paths
+
+
+def _fix_path(name: str, root: Path, base: Path, option: str) -> Path:
+    fixes = root / "fixes"
+    path = Path(os.path.abspath(fixes / f"{name}.gin"))
+    if not path.is_file():
+        available = sorted(p.stem for p in fixes.glob("*.gin"))
+        raise ConfigError(f"{option} {name}: no fix {display_path(path, base)}{suggestion(name, available)}")
+    return path
 
 
 def _check_fixes_were_included(
