@@ -1,6 +1,7 @@
-"""The compare stage (before/after report) and ``ukiyoe ablate`` (per-fix ablation over a DVC queue)."""
+"""The compare stage (before/after report) and ``ukiyoe ablate`` (per-fix ablation over seeds, DVC queue)."""
 
-from ukiyoe.compare.ablate import AblationRanking, FixEffect, rank_round
+from ukiyoe.compare.ablate import AblationRanking, rank_round
+from ukiyoe.compare.ablation_stats import SeededEffect
 from ukiyoe.compare.compare import Comparison, build_comparison
 from ukiyoe.compare.dvc_experiments import ExperimentRecord, exp_show, parse_exp_show
 from ukiyoe.compare.outputs import flat_metrics, write_outputs
@@ -9,7 +10,7 @@ __all__ = [
     "AblationRanking",
     "Comparison",
     "ExperimentRecord",
-    "FixEffect",
+    "SeededEffect",
     "build_comparison",
     "exp_show",
     "flat_metrics",
