@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import platform
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -21,11 +22,13 @@ import torch
 from ukiyoe.data import load_mode_classifier, load_prepared
 from ukiyoe.data.params import DataParams
 from ukiyoe.data.prepare import prepare
-from ukiyoe.diagnose.calibration import CASE_ORDER, few_mode_images, graded_cases, known_cases
 from ukiyoe.diagnose.diagnosis import diagnose_samples
 from ukiyoe.diagnose.metrics import METRICS
 from ukiyoe.diagnose.options import DiagnoseOptions
 from ukiyoe.diagnose.score import INDICATORS
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "diagnose"))
+from calibration import CASE_ORDER, few_mode_images, graded_cases, known_cases  # noqa: E402  (test helper)
 
 
 def prepared(source: str, count: int, resolution: int, directory: Path):

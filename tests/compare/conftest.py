@@ -1,10 +1,14 @@
-"""Real diagnose-style report directories (metrics.json, card.json, PNGs, history.csv, compiled config)."""
+"""Real diagnose-style report directories (metrics.json, card.json, PNGs, history.csv, compiled config).
+
+The helpers of this folder (``screenshot``) are importable by name.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
 import math
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +19,8 @@ from PIL import Image
 
 from ukiyoe.cli import main
 from ukiyoe.config.compiled import CompiledConfig, config_hash
+
+sys.path.insert(0, str(Path(__file__).parent))
 
 COLLAPSED_TILE = (255, 0, 255)
 

@@ -13,10 +13,10 @@ import re
 import numpy as np
 import pytest
 from PIL import Image
+from screenshot import WINDOW, find_chromium, screenshot
 
 from ukiyoe.compare.compare import build_comparison
 from ukiyoe.compare.outputs import write_outputs
-from ukiyoe.compare.screenshot import WINDOW, find_chromium, screenshot
 
 BETTER_CELL = (0xE3, 0xF6, 0xE3)
 

@@ -1,11 +1,17 @@
-"""Shared fixtures of the diagnose tests: one thread (CI has two cores) and real prepared data sets."""
+"""Shared fixtures of the diagnose tests: one thread (CI has two cores) and real prepared data sets.
+
+The helpers of this folder (``calibration``) are importable by name.
+"""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 import torch
+
+sys.path.insert(0, str(Path(__file__).parent))
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from calibration import CASE_ORDER, few_mode_images, known_cases
 
 from ukiyoe.data import load_mode_classifier, load_prepared
-from ukiyoe.diagnose.calibration import CASE_ORDER, few_mode_images, known_cases
 from ukiyoe.diagnose.diagnosis import diagnose_samples
 from ukiyoe.diagnose.options import DiagnoseOptions
 

@@ -1,4 +1,7 @@
-"""Fixtures: a tiny experiment tree (the real training.gin, 8x8 networks) and prepared data on disk."""
+"""Fixtures: a tiny experiment tree (the real training.gin, 8x8 networks) and prepared data on disk.
+
+The helpers of this folder (``faults``) are importable by name.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +17,8 @@ from pathlib import Path
 import gin
 import numpy as np
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
 
 REPO = Path(__file__).resolve().parents[2]
 IMAGES = 48

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import signal
 
+from faults import KILL_AT_STEP, LAUNCHER
+
 from ukiyoe.cli import main
 from ukiyoe.gan.checkpoint import list_checkpoints, load_newest_valid
-from ukiyoe.train.faults import KILL_AT_STEP
 
-TORCHRUN = ("-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "ukiyoe")
+# The fault launcher instead of ``-m ukiyoe``, so that a rank can be killed mid-run.
+TORCHRUN = ("-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", LAUNCHER)
 
 
 def test_two_process_run_stays_in_sync_and_resumes_single_process(workspace) -> None:

@@ -9,10 +9,10 @@ import sys
 import time
 
 import torch
+from faults import KILL_AT_STEP, LAUNCHER
 
 from ukiyoe.cli import main
 from ukiyoe.gan.checkpoint import list_checkpoints, load_newest_valid, verify_checkpoint
-from ukiyoe.train.faults import KILL_AT_STEP
 
 DETERMINISTIC = ("--bind", "TrainOptions.deterministic = True")
 # Checkpoints every 5 steps, 6 steps per epoch, 12 in all. Kill before the first periodic checkpoint, just
@@ -31,7 +31,8 @@ def tensors_equal(left, right) -> bool:
 
 
 def start(workspace, out: str, *extra: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    command = [sys.executable, "-m", "ukiyoe", *workspace.train_args(out, *DETERMINISTIC, *extra)]
+    launcher = [LAUNCHER] if env else ["-m", "ukiyoe"]  # faults need the test launcher
+    command = [sys.executable, *launcher, *workspace.train_args(out, *DETERMINISTIC, *extra)]
     return subprocess.Popen(
         command,
         cwd=workspace.root,

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 import torch
+from faults import make_hook
 
 from ukiyoe.cli import main
 from ukiyoe.gan.checkpoint import list_checkpoints, load_checkpoint
-from ukiyoe.train.faults import NAN_AT_STEP
+from ukiyoe.train import loop
 
 
 def bind(*pairs: str) -> list[str]:
@@ -16,7 +17,7 @@ def bind(*pairs: str) -> list[str]:
 
 
 def test_injected_nan_rolls_back_and_no_checkpoint_holds_nan(workspace, monkeypatch) -> None:
-    monkeypatch.setenv(NAN_AT_STEP, "6")
+    monkeypatch.setattr(loop, "AFTER_STEP_HOOKS", [make_hook(nan_at=6)])
     assert main(workspace.train_args("nan")) == 0
     checkpoints = list_checkpoints(workspace.root / "nan")
     assert checkpoints[-1].step == 2 * workspace.steps_per_epoch

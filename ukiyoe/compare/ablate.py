@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ukiyoe.compare.ablation_stats import ALPHA, TEST, SeededEffect, ranked, ranking_table, seeded_effect
+from ukiyoe.compare.cli import DEFAULT_BASELINE_METRICS_FILE, DEFAULT_METRICS_FILE
 from ukiyoe.compare.dvc_experiments import ExperimentRecord, exp_show, run_dvc
 from ukiyoe.compare.verdict import SPECS_BY_KEY, Direction, number
 from ukiyoe.errors import UkiyoeError
@@ -28,8 +29,6 @@ ABLATE_PARAM = "ablate.fix"
 ADD_PARAM = "ablate.add"
 SEED_PARAM = "seed"
 REFERENCE_FIX = "none"
-DEFAULT_METRICS_FILE = "reports/fixed/metrics.json"
-DEFAULT_BASELINE_METRICS_FILE = "reports/collapsed/metrics.json"
 METRICS = ("collapse_score", "coverage")
 KINDS = ("ref", "out", "in")
 NAME_PATTERN = re.compile(r"^ablate-(?P<round>\d{14})-(?P<kind>ref|out|in)-(?P<fix>.+)-s(?P<seed>\d+)$")
@@ -72,13 +71,13 @@ def discover_fixes(fixes_dir: Path) -> list[str]:
     return fixes
 
 
-def included_fixes(experiment: Path, fixes_dir: Path, modules: Sequence[str]) -> list[str]:
+def included_fixes(experiment: Path, fixes_dir: Path) -> list[str]:
     """The fixes of ``fixes_dir`` that ``experiment`` includes (directly or through other files), sorted."""
-    from ukiyoe.config.gin_files import read_tree
+    from ukiyoe.config.gin_files import included_files
 
     if not experiment.is_file():
         raise UkiyoeError(f"--experiment {experiment}: no such file")
-    _, files = read_tree(experiment, experiment.parent, modules)
+    files = included_files(experiment, experiment.parent)
     known = set(discover_fixes(fixes_dir))
     return sorted({path.stem for path in files if path.parent.resolve() == fixes_dir.resolve()} & known)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-DEFAULT_METRICS_FILE = "reports/fixed/metrics.json"
+DEFAULT_METRICS_FILE = "reports/fixed/metrics.json"  # what compare and ablate read by default
+DEFAULT_BASELINE_METRICS_FILE = "reports/collapsed/metrics.json"  # what ablate's add-one-in runs read
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -47,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ablate.add_argument("-j", "--jobs", type=int, default=2, help="parallel queue workers")
     ablate.add_argument("--timeout", type=float, default=6 * 3600, help="seconds to wait for the queue")
     ablate.add_argument("--metrics", default=DEFAULT_METRICS_FILE, help="the experiment's metrics file")
-    ablate.add_argument("--baseline-metrics", default="reports/collapsed/metrics.json",
+    ablate.add_argument("--baseline-metrics", default=DEFAULT_BASELINE_METRICS_FILE,
                         help="the baseline's metrics file (add-one-in)")
     ablate.add_argument("--round", dest="round_tag", help="collect this round (default: the latest)")
     ablate.add_argument("--out", type=Path, default=Path("reports/ablation"),
@@ -57,27 +58,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from ukiyoe.compare.compare import build_comparison
-    from ukiyoe.compare.dvc_experiments import exp_show, select
-    from ukiyoe.compare.outputs import write_outputs
+    from ukiyoe.compare.stage import CompareRequest, run
 
-    experiments = select(exp_show(args.repo), args.exp) if args.exp else []
-    comparison = build_comparison(args.before, args.after, experiments, args.exp_metrics)
-    out_dir = write_outputs(comparison, args.out)
+    request = CompareRequest(args.before, args.after, args.out, args.repo, tuple(args.exp), args.exp_metrics)
+    comparison = run(request)
     print(f"verdict: {comparison.verdict.word} ({comparison.verdict.reason})")
-    print(f"wrote {out_dir / 'report.html'}")
+    print(f"wrote {args.out / 'report.html'}")
     return 0
 
 
 def _queue_round(args: argparse.Namespace) -> tuple[str, list[str]]:
     from ukiyoe.compare import ablate
-    from ukiyoe.configurables import CONFIGURABLE_MODULES
     from ukiyoe.errors import UkiyoeError
 
     if args.seeds < 1:
         raise UkiyoeError(f"--seeds must be at least 1, got {args.seeds}")
     experiment, fixes_dir = args.repo / args.experiment, args.repo / args.fixes_dir
-    fixes = ablate.included_fixes(experiment, fixes_dir, CONFIGURABLE_MODULES)
+    fixes = ablate.included_fixes(experiment, fixes_dir)
     unknown = sorted(set(args.fix) - set(fixes))
     if unknown:
         raise UkiyoeError(f"--fix {', '.join(unknown)}: not a fix {args.experiment} includes "

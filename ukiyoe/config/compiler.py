@@ -41,13 +41,10 @@ def compile_experiment(
     with_fixes: Sequence[str] = (),
     modules: Sequence[str],
 ) -> CompiledConfig:
-    """Compile ``experiment`` (see module docstring); write it to ``out`` when given.
-
-    ``without`` names fixes (``experiments/fixes/<name>.gin``) whose includes are left out, for ablations;
-    ``none`` leaves nothing out. ``with_fixes`` names fixes read after the experiment's own files (one fix
-    added to the collapsed baseline: the other half of an ablation). ``modules`` are the configurable
-    modules imported and allowed in gin ``import`` lines; the caller names them (the CLI passes
-    ``ukiyoe.configurables.CONFIGURABLE_MODULES``).
+    """Compile ``experiment`` (see module docstring); write it to ``out`` when given. ``without`` names
+    fixes (``experiments/fixes/<name>.gin``) whose includes are left out; ``with_fixes`` names fixes read
+    after the experiment's own files (the two halves of an ablation; ``none`` names nothing). ``modules``
+    are the configurable modules imported and allowed in gin ``import`` lines; the caller names them.
     """
     experiment = Path(experiment)
     root = experiment_root(experiment)
@@ -57,20 +54,9 @@ def compile_experiment(
         raise ConfigError(f"{display_path(experiment, base)}: no such experiment (available: {available})")
 
     loaded = load_params(Path(params), display_path(Path(params), base)) if params is not None else None
-    skipped = _fixes_to_skip(without, root, base)
-    statements, files = read_tree(experiment, base, modules, skipped)
-    _check_fixes_were_included(skipped, experiment, base, modules)
-    added = _fixes_to_add(with_fixes, root, base, files)
-    for path in added:
-        fix_statements, fix_files = read_tree(path, base, modules)
-        statements, files = statements + fix_statements, files + fix_files
+    statements, files, skipped, added = _read_experiment(experiment, root, base, modules, without, with_fixes)
     if loaded is not None and loaded.profile is not None:
-        profile = root / "profiles" / f"{loaded.profile}.gin"
-        if not profile.is_file():
-            names = sorted(p.stem for p in (root / "profiles").glob("*.gin"))
-            raise ConfigError(f"{loaded.shown}:{loaded.profile_line}: profile '{loaded.profile}' not found "
-                              f"({display_path(profile, base)}){suggestion(loaded.profile, names)}")
-        profile_statements, profile_files = read_tree(profile, base, modules)
+        profile_statements, profile_files = _read_profile(loaded, root, base, modules)
         statements, files = statements + profile_statements, files + profile_files
     bind_statements = [_parse_bind(text) for text in binds]
     import_modules(modules)
@@ -100,19 +86,37 @@ def compile_experiment(
         "unused_params": unused,
     }
     operative = _operative_text(bindings)
-    compiled = CompiledConfig(
-        directory=None,
-        operative_gin=operative,
-        flat={b.key: to_json(b.value) for b in bindings},
-        provenance=provenance,
-        sha256=config_hash(operative),
-    )
+    flat = {b.key: to_json(b.value) for b in bindings}
+    compiled = CompiledConfig(None, operative, flat, provenance, config_hash(operative))
     return compiled.write(Path(out)) if out is not None else compiled
+
+
+def _read_profile(loaded: Params, root: Path, base: Path, modules: Sequence[str]) -> tuple[list, list]:
+    """The statements and files of ``experiments/profiles/<profile>.gin`` that params.yaml selects."""
+    profile = root / "profiles" / f"{loaded.profile}.gin"
+    if not profile.is_file():
+        names = sorted(p.stem for p in (root / "profiles").glob("*.gin"))
+        raise ConfigError(f"{loaded.shown}:{loaded.profile_line}: profile '{loaded.profile}' not found "
+                          f"({display_path(profile, base)}){suggestion(loaded.profile, names)}")
+    return read_tree(profile, base, modules)
 
 
 def _fixes_to_skip(names: Sequence[str], root: Path, base: Path) -> set[Path]:
     """Absolute paths of the fix files named in ``names`` (``none`` names nothing)."""
     return {_fix_path(name, root, base, "--without-fix") for name in names if name != "none"}
+
+
+def _read_experiment(experiment: Path, root: Path, base: Path, modules: Sequence[str], without: Sequence[str],
+                     with_fixes: Sequence[str]) -> tuple[list[Located], list[Path], set[Path], list[Path]]:
+    """The experiment's statements with the ``without`` fixes left out and the ``with_fixes`` appended."""
+    skipped = _fixes_to_skip(without, root, base)
+    statements, files = read_tree(experiment, base, modules, skipped)
+    _check_fixes_were_included(skipped, experiment, base, modules)
+    added = _fixes_to_add(with_fixes, root, base, files)
+    for path in added:
+        fix_statements, fix_files = read_tree(path, base, modules)
+        statements, files = statements + fix_statements, files + fix_files
+    return statements, files, skipped, added
 
 
 def _fixes_to_add(names: Sequence[str], root: Path, base: Path, included: Sequence[Path]) -> list[Path]:

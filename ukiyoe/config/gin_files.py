@@ -113,6 +113,26 @@ def read_tree(
     return statements, files
 
 
+def included_files(path: Path, base: Path) -> list[Path]:
+    """``path`` and every file it includes, directly or not, in reading order; nothing else is read or
+    checked (the compiler checks imports when it compiles)."""
+    files: list[Path] = []
+    pending = [Path(os.path.abspath(path))]
+    while pending:
+        current = pending.pop(0)
+        if current in files:
+            continue
+        shown = display_path(current, base)
+        try:
+            text = current.read_text(encoding="utf-8")
+        except OSError as error:
+            raise ConfigError(f"{shown}: cannot read gin file: {error.strerror}") from None
+        files.append(current)
+        includes = [s for s in parse_text(text, shown) if isinstance(s, IncludeStatement)]
+        pending[:0] = [Path(os.path.normpath(current.parent / s.filename)) for s in includes]
+    return files
+
+
 def _read_into(
     path: Path,
     base: Path,

@@ -28,25 +28,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle_prepare(args: argparse.Namespace) -> int:
-    from ukiyoe.data.params import load_params
-    from ukiyoe.data.prepare import prepare
+    from ukiyoe.data.stage import PrepareRequest, run
 
-    params = load_params(args.params)
     started = time.perf_counter()
-    manifest = prepare(params, args.out, args.params.resolve().parent)
+    manifest = run(PrepareRequest(args.params, args.out, args.grid))
     modes = f", {manifest['num_modes']} modes" if manifest["num_modes"] else ""
     classifier = manifest["classifier"]
     accuracy = f", mode classifier {classifier['accuracy']:.1%} held-out" if classifier else ""
+    resolution = manifest["resolution"]
     print(
-        f"prepared {manifest['count']} images of {params.resolution}x{params.resolution} from {params.source}"
+        f"prepared {manifest['count']} images of {resolution}x{resolution} from {manifest['source']}"
         f"{modes}{accuracy}; {manifest['rejected_count']} rejected; {args.out} "
         f"({time.perf_counter() - started:.1f} s)"
     )
     if args.grid is not None:
-        from ukiyoe.data.loader import load_prepared
-        from ukiyoe.data.sample_grid import save_grid
-
-        prepared = load_prepared(args.out)
-        save_grid(prepared.images, prepared.labels, prepared.num_modes, args.grid)
         print(f"contact sheet: {args.grid}")
     return 0

@@ -38,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from ukiyoe.diagnose.stage import DiagnoseRequest, run_diagnose
+    from ukiyoe.diagnose.stage import DiagnoseRequest, run
 
     request = DiagnoseRequest(
         data=args.data,
@@ -49,7 +49,7 @@ def handle(args: argparse.Namespace) -> int:
         train_metrics=args.train_metrics,
         device=args.device,
     )
-    metrics = run_diagnose(request)
+    metrics = run(request)
     print(
         f"{args.out}: collapse score {metrics['collapse_score']}/15 ({metrics['severity']}); "
         f"coverage {metrics['coverage']:.3f}, feature space {metrics['feature_space']}"

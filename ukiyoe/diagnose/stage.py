@@ -76,7 +76,7 @@ def draw_samples(
     return samples, dict(generator.meta)
 
 
-def run_diagnose(request: DiagnoseRequest) -> dict[str, Any]:
+def run(request: DiagnoseRequest) -> dict[str, Any]:
     """Run the stage; returns the metrics written to ``<out>/metrics.json``."""
     from ukiyoe.data import load_mode_classifier, load_prepared
     from ukiyoe.diagnose.card import build_card

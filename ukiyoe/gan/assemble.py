@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
@@ -40,6 +41,23 @@ class Experiment:
     loss: GANLoss
     optimizers: dict[str, torch.optim.Optimizer]
     schedules: Schedules
+
+    def state_dict(self) -> dict[str, Any]:
+        """Weights, EMA weights, optimizer moments and loss state (the schedules are pure functions)."""
+        return {
+            "networks": {name: module.state_dict() for name, module in self.networks.modules().items()},
+            "ema": self.ema.state_dict(),
+            "optimizers": {name: optimizer.state_dict() for name, optimizer in self.optimizers.items()},
+            "loss": self.loss.state_dict(),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        for name, module in self.networks.modules().items():
+            module.load_state_dict(state["networks"][name])
+        self.ema.load_state_dict(state["ema"])
+        for name, optimizer in self.optimizers.items():
+            optimizer.load_state_dict(state["optimizers"][name])
+        self.loss.load_state_dict(state["loss"])
 
 
 def assemble(prepare: Callable[[Networks], None] | None = None, fused: bool = False) -> Experiment:

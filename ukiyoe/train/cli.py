@@ -48,8 +48,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from ukiyoe.train.session import TrainRequest, train
     from ukiyoe.train.signals import StopRequested
+    from ukiyoe.train.stage import TrainRequest, run
 
     request = TrainRequest(
         config=args.config,
@@ -64,7 +64,7 @@ def handle(args: argparse.Namespace) -> int:
         observer=args.observer,
     )
     try:
-        summary = train(request)
+        summary = run(request)
     except StopRequested as stop:
         print(f"ukiyoe train: {stop}; resume with --resume auto", file=sys.stderr)
         return stop.exit_code

@@ -1,47 +1,41 @@
-"""The training loop: per real batch the phases D, lazy Dreg, critic and (every n_critic D steps) G.
+"""The training loop: one D step per real batch (G every n_critic of them), watched, saved, summarised.
 
 The loop is a function of its step counter: the real batch, the epoch and every schedule follow from it, so
-restoring the counter, the weights, the optimizers and the RNG states continues a run exactly. The watchdog
-runs every ``CollapseWatchdog.interval`` steps and before every checkpoint, so no checkpoint holds NaNs.
+restoring the counter, the weights, the optimizers and the RNG states continues a run exactly. The guard
+checks every ``CollapseWatchdog.interval`` steps and before every checkpoint, so no checkpoint holds NaNs.
 """
 
 from __future__ import annotations
 
-import contextlib
+import logging
 import math
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
-from tqdm import tqdm
 
-from ukiyoe.errors import TrainingError
+from ukiyoe.errors import CheckpointError
 from ukiyoe.gan.assemble import Experiment
-from ukiyoe.gan.checkpoint import load_newest_valid, save_checkpoint
-from ukiyoe.gan.networks import update_ema
-from ukiyoe.gan.sampling import private_rng
+from ukiyoe.gan.checkpoint import save_checkpoint
 from ukiyoe.history import write_history
-from ukiyoe.train import distributed, state
+from ukiyoe.train import distributed
 from ukiyoe.train.batches import RealBatches
-from ukiyoe.train.faults import FaultInjector
-from ukiyoe.train.monitor import EpochAverager, gradient_norm, save_samples, value_range
+from ukiyoe.train.guard import CollapseGuard
+from ukiyoe.train.monitor import EpochAverager, Throughput, progress_bar, save_samples, show_progress
 from ukiyoe.train.options import TrainOptions
-from ukiyoe.train.rng import capture_rng_state
+from ukiyoe.train.rng import capture_rng_state, restore_rng_state
 from ukiyoe.train.signals import StopRequested, StopSignals
+from ukiyoe.train.steps import Stepper
 from ukiyoe.train.tracking import Tracker
-from ukiyoe.train.watchdog import CollapseWatchdog, Indicators, WatchdogState, measure
+from ukiyoe.train.watchdog import CollapseWatchdog
 
-PHASE_OPTIMIZERS = {
-    "D": ("discriminator",),
-    "Dreg": ("discriminator",),
-    "critic": ("critic",),
-    "G": ("generator", "nca"),
-}
-SCALED_BY_WATCHDOG = ("generator",)  # the halve_gen_lr remedy: G only, the NCA keeps its rate
-FIXED_Z_SEED_OFFSET = 7919
-PROGRESS_KEYS = {"d_loss": "D", "g_loss": "G", "critic_loss": "C", "watchdog/diversity": "div"}
+log = logging.getLogger(__name__)
+
+CHECKPOINT_FORMAT = 1
+# Test-only seam: callables (step, experiment) run after every step; production code never adds one.
+AFTER_STEP_HOOKS: list[Callable[[int, Experiment], None]] = []
 
 
 @dataclass(frozen=True)
@@ -55,228 +49,76 @@ class Paths:
 
 
 class Trainer:
-    def __init__(
-        self,
-        components: Experiment,
-        options: TrainOptions,
-        watchdog: CollapseWatchdog,
-        batches: RealBatches,
-        context: distributed.Distributed,
-        device: torch.device,
-        paths: Paths,
-        tracker: Tracker,
-        meta: dict[str, Any],
-    ) -> None:
-        self.c, self.options, self.watchdog, self.batches = components, options, watchdog, batches
-        self.context, self.device, self.paths, self.tracker, self.meta = context, device, paths, tracker, meta
-        self.step, self.d_since_g = 0, 0
-        self.history: list[dict[str, Any]] = []
-        self.averager = EpochAverager()
-        self.watch_state = WatchdogState()
-        self.faults = FaultInjector()
+    def __init__(self, experiment: Experiment, options: TrainOptions, watchdog: CollapseWatchdog,
+                 batches: RealBatches, context: distributed.Distributed, device: torch.device, paths: Paths,
+                 tracker: Tracker, meta: dict[str, Any]) -> None:
+        self.experiment, self.options, self.batches, self.context = experiment, options, batches, context
+        self.device, self.paths, self.tracker, self.meta = device, paths, tracker, meta
         self.steps_per_epoch = batches.steps_per_epoch
         self.total_steps = options.epochs * self.steps_per_epoch
-        count = max(options.sample_count, watchdog.sample_count)
-        generator = torch.Generator().manual_seed(options.seed + FIXED_Z_SEED_OFFSET)
-        self.fixed_z = torch.randn(count, components.networks.generator.z_dim, generator=generator).to(device)
-        self.fixed_real = batches.fixed(watchdog.sample_count)
-        self.steps_run, self.seconds = 0, 0.0
-        self.last_diversity = float("nan")
-        self.warm_mark: tuple[int, float] | None = None
-        self.finished: float | None = None
+        self.step = 0
+        self.history: list[dict[str, Any]] = []
+        self.averager = EpochAverager()
+        self.stepper = Stepper(experiment, options.batch_size, options.ema_beta, options.amp, context, device)
+        fixed_real = batches.fixed(watchdog.sample_count)
+        self.guard = CollapseGuard(watchdog, experiment, options, fixed_real, context, tracker, paths.out)
+        self.throughput = Throughput(options.batch_size * context.world_size)
 
-    # ----------------------------------------------------------------- one step
     def epoch_of(self, step: int) -> int:
         return min(step, self.total_steps - 1) // self.steps_per_epoch + 1
 
-    def _z(self) -> torch.Tensor:
-        return torch.randn(self.options.batch_size, self.c.networks.generator.z_dim, device=self.device)
-
-    def _autocast(self) -> contextlib.AbstractContextManager[Any]:
-        if self.options.amp == "bf16":
-            return torch.autocast(self.device.type, dtype=torch.bfloat16)
-        return contextlib.nullcontext()
-
-    def _set_learning_rates(self, epoch: int) -> None:
-        self.c.schedules.learning_rates.apply(self.c.optimizers, epoch)
-        for name in SCALED_BY_WATCHDOG:
-            if name in self.c.optimizers:
-                for group in self.c.optimizers[name].param_groups:
-                    group["lr"] *= self.watch_state.lr_scale
-
-    def _phase(self, phase: str, real: torch.Tensor, epoch: int) -> dict[str, float]:
-        for optimizer in self.c.optimizers.values():
-            optimizer.zero_grad(set_to_none=True)
-        with self._autocast():
-            values = self.c.loss.accumulate_gradients(phase, real, self._z(), epoch)
-        names = [name for name in PHASE_OPTIMIZERS[phase] if name in self.c.optimizers]
-        if not values or values.get("critic_trains") == 0.0:
-            return dict(values)
-        out = dict(values)
-        for name in names:
-            params = [p for group in self.c.optimizers[name].param_groups for p in group["params"]]
-            distributed.average_gradients(self.context, params)
-            out[f"grad_norm/{name}"] = gradient_norm(params)
-        for name in names:
-            self.c.optimizers[name].step()
-        return out
-
     def train_step(self) -> dict[str, float]:
         epoch, position = self.step // self.steps_per_epoch + 1, self.step % self.steps_per_epoch
-        self._set_learning_rates(epoch)
+        self.experiment.schedules.learning_rates.apply(self.experiment.optimizers, epoch)
+        self.guard.scale_learning_rates()
         real = self.batches.batch(epoch, position)
-        values = self._phase("D", real, epoch)
-        interval = self.c.loss.dreg_interval
-        if interval and (self.step + 1) % interval == 0:
-            values.update(self._phase("Dreg", real, epoch))
-        if self.c.networks.critic is not None:
-            values.update(self._phase("critic", real, epoch))
-        self.d_since_g += 1
-        if self.d_since_g >= self.c.schedules.n_critic(epoch) + self.watch_state.n_critic_bonus:
-            values.update(self._phase("G", real, epoch))
-            update_ema(self.c.ema, self.c.networks.generator, self.options.ema_beta)
-            self.d_since_g = 0
+        values = self.stepper.step(self.step, epoch, real, self.guard.n_critic(epoch))
         self.step += 1
-        values.update({f"lr/{name}": opt.param_groups[0]["lr"] for name, opt in self.c.optimizers.items()})
         return values
 
-    # ----------------------------------------------------------------- watchdog
-    @torch.no_grad()
-    def _sample(
-        self, module: torch.nn.Module, count: int, epoch: int
-    ) -> tuple[torch.Tensor, dict[str, float]]:
-        """Fixed-z samples without touching the training RNG streams (so checks never change training)."""
-        with private_rng(self.options.seed + FIXED_Z_SEED_OFFSET, self.device):
-            was_training = module.training
-            module.eval()
-            output = module.synthesize(self.fixed_z[:count], self.c.schedules.growth.nca_step_scale(epoch))
-            module.train(was_training)
-        extras = value_range(output.image) if torch.isfinite(output.image).all() else {}
-        if output.alive_ratio is not None:
-            extras["nca/alive_ratio"] = float(output.alive_ratio)
-        return output.image.float(), extras
+    def run(self, resume_payload: dict[str, Any] | None) -> dict[str, Any]:
+        if resume_payload is not None:
+            self.load_state_dict(resume_payload)
+            if self.context.is_main and self.history:
+                write_history(self.paths.metrics / "history.csv", self.history)
+        else:
+            self.save(healthy=True, score=float("nan"))
+        bar = progress_bar(self.total_steps, self.step, self.context.is_main)
+        self.throughput.start()
+        with StopSignals() as signals, bar:
+            while self.step < self.total_steps:
+                values = self.train_step()
+                self.throughput.count_step()
+                self.averager.add(values)
+                for hook in AFTER_STEP_HOOKS:
+                    hook(self.step, self.experiment)
+                show_progress(bar, {**values, "watchdog/diversity": self.guard.last_diversity})
+                finite = all(math.isfinite(value) for value in values.values())
+                stopping = distributed.any_rank(self.context, signals.received is not None, self.device)
+                checkpoint_due = stopping or self.step % self.options.checkpoint_every == 0 or (
+                    self.step == self.total_steps)
+                healthy = True
+                if checkpoint_due or not finite or self.guard.due(self.step):
+                    healthy = self.guard.watch(self.step, self.epoch_of(self.step), finite, self.averager,
+                                               self._roll_back_to)
+                    if healthy is None:  # rolled back: continue from the restored step
+                        bar.n = self.step
+                        continue
+                if self.step % self.steps_per_epoch == 0:
+                    self.end_epoch(self.step // self.steps_per_epoch)
+                if checkpoint_due:
+                    self.save(healthy, self.guard.last_diversity)
+                if stopping:
+                    raise StopRequested(signals.received or 15)
+        self.throughput.stop()
+        return self.summary()
 
-    @torch.no_grad()
-    def check_health(self, losses_finite: bool = True) -> tuple[Indicators, dict[str, float]]:
-        epoch = self.epoch_of(self.step)
-        samples, extras = self._sample(self.c.networks.generator, self.watchdog.sample_count, epoch)
-        discriminator = self.c.networks.discriminator
-        was_training = discriminator.training
-        discriminator.eval()
-        real_logits, fake_logits = discriminator(self.fixed_real), discriminator(samples)
-        discriminator.train(was_training)
-        modules = list(self.c.networks.modules().values())
-        indicators = measure(samples, real_logits, fake_logits, modules, self.watchdog.duplicate_distance)
-        if not losses_finite:
-            indicators = Indicators(float("nan"), float("nan"), float("nan"), False)
-        return indicators, extras
-
-    def watch(self, losses_finite: bool = True) -> bool | None:
-        """Check health; True healthy, False unhealthy but kept, None after a rollback."""
-        indicators, extras = self.check_health(losses_finite)
-        self.last_diversity = indicators.diversity
-        decision, reasons = self.watchdog.decide(indicators, self.watch_state)
-        rollback = distributed.any_rank(self.context, decision == "rollback", self.device)
-        if rollback:
-            decision = "rollback"
-        epoch = self.epoch_of(self.step)
-        applied = {
-            "lr/generator": self.c.optimizers["generator"].param_groups[0]["lr"],
-            "n_critic": self.c.schedules.n_critic(epoch) + self.watch_state.n_critic_bonus,
-        }
-        self.tracker.log_scalars({**indicators.as_dict(), **extras, **applied}, self.step)
-        self.averager.add({**indicators.as_dict(), **extras})
-        if decision == "ok":
-            return not reasons
-        event: dict[str, Any] = {
-            "step": self.step,
-            "epoch": self.epoch_of(self.step),
-            "action": decision,
-            "reasons": reasons,
-        }
-        if decision == "log":
-            if self.watch_state.strikes == self.watchdog.patience:
-                self._report(event)
-            return False
-        if self.watch_state.rollbacks >= self.watchdog.max_rollbacks:
-            event["action"] = "stop"
-            self._report(event)
-            raise TrainingError(
-                f"collapse watchdog: {'; '.join(reasons)} at step {self.step} after "
-                f"{self.watch_state.rollbacks} rollback(s) (max_rollbacks={self.watchdog.max_rollbacks}); "
-                f"stopping, last healthy checkpoint in {self.paths.out}"
-            )
-        self.watch_state.rollbacks += 1
-        event["remedies"] = self.watchdog.apply_remedies(self.watch_state)
-        event["rolled_back_to"] = self._rollback()
-        self._report(event)
-        return None
-
-    def _report(self, event: dict[str, Any]) -> None:
-        self.watch_state.events.append(event)
-        if not self.context.is_main:
-            return
-        self.tracker.append_event(event)
-        self.tracker.log_scalars(
-            {
-                "watchdog/rollbacks": self.watch_state.rollbacks,
-                "watchdog/lr_scale": self.watch_state.lr_scale,
-                "watchdog/n_critic_bonus": self.watch_state.n_critic_bonus,
-            },
-            self.step,
-        )
-        remedy = f"; remedies: {', '.join(event['remedies'])}" if event.get("remedies") else ""
-        target = f"; rolled back to step {event['rolled_back_to']}" if "rolled_back_to" in event else ""
-        tqdm.write(
-            f"watchdog: step {event['step']}: {event['action']} ({'; '.join(event['reasons'])})"
-            f"{target}{remedy}"
-        )
-
-    def _rollback(self) -> int:
-        found = load_newest_valid(self.paths.out, self.device, healthy_only=True)
-        if found is None:
-            raise TrainingError(
-                f"collapse watchdog: no healthy checkpoint to roll back to in {self.paths.out}"
-            )
-        entry, payload = found
-        self.restore(payload, include_watchdog=False)
-        return entry.step
-
-    # ----------------------------------------------------------------- checkpoints
-    def payload(self, rng_states: list[dict[str, Any]]) -> dict[str, Any]:
-        return state.snapshot(self, rng_states)
-
-    def restore(self, payload: dict[str, Any], include_watchdog: bool = True) -> None:
-        state.restore(self, payload, include_watchdog)
-
-    def save(self, healthy: bool, score: float) -> None:
-        distributed.check_in_sync(self.context, list(self.c.networks.modules().values()), self.device)
-        rng_states = distributed.gather_objects(self.context, capture_rng_state())
-        if self.context.is_main:
-            save_checkpoint(
-                self.paths.out,
-                self.step,
-                self.payload(rng_states),
-                healthy=healthy,
-                score=score,
-                keep_last=self.options.keep_last,
-            )
-        distributed.barrier(self.context)
-
-    # ----------------------------------------------------------------- epochs and the run
     @torch.no_grad()
     def end_epoch(self, epoch: int) -> None:
-        if self.warm_mark is None:
-            self.warm_mark = (self.steps_run, time.perf_counter())
-        samples, extras = self._sample(self.c.ema, self.options.sample_count, epoch)
-        means = self.averager.means()
-        row: dict[str, Any] = {
-            "epoch": epoch,
-            "step": self.step,
-            **means,
-            **extras,
-            "ema/diversity": float(samples.std(dim=0, unbiased=False).mean()),
-        }
+        self.throughput.first_epoch_done()
+        samples, extras = self.guard.sample(self.experiment.ema, self.options.sample_count, epoch)
+        row: dict[str, Any] = {"epoch": epoch, "step": self.step, **self.averager.means(), **extras,
+                               "ema/diversity": float(samples.std(dim=0, unbiased=False).mean())}
         self.history.append(row)
         self.averager = EpochAverager()
         if not self.context.is_main:
@@ -286,77 +128,59 @@ class Trainer:
         write_history(self.paths.metrics / "history.csv", self.history)
         self.tracker.log_scalars({k: v for k, v in row.items() if isinstance(v, int | float)}, self.step)
 
-    def run(self, resume_payload: dict[str, Any] | None) -> dict[str, Any]:
-        if resume_payload is not None:
-            self.restore(resume_payload)
-            if self.context.is_main and self.history:
-                write_history(self.paths.metrics / "history.csv", self.history)
-        else:
-            self.save(healthy=True, score=float("nan"))
-        bar = tqdm(
-            total=self.total_steps,
-            initial=self.step,
-            disable=not self.context.is_main,
-            unit="step",
-            dynamic_ncols=True,
-            mininterval=1.0,
-        )
-        started = time.perf_counter()
-        with StopSignals() as signals, bar:
-            while self.step < self.total_steps:
-                values = self.train_step()
-                self.steps_run += 1
-                self.averager.add(values)
-                self.faults.after_step(self.step, self.c.networks.generator)
-                bar.update(1)
-                shown = {**values, "watchdog/diversity": self.last_diversity}
-                bar.set_postfix(
-                    {short: f"{shown[key]:.3g}" for key, short in PROGRESS_KEYS.items() if key in shown},
-                    refresh=False,
-                )
-                finite = all(math.isfinite(value) for value in values.values())
-                stopping = distributed.any_rank(self.context, signals.received is not None, self.device)
-                checkpoint_due = (
-                    stopping
-                    or self.step % self.options.checkpoint_every == 0
-                    or self.step == self.total_steps
-                )
-                healthy = True
-                if checkpoint_due or not finite or self.step % self.watchdog.interval == 0:
-                    healthy = self.watch(finite)
-                    if healthy is None:
-                        bar.n = self.step
-                        continue
-                if self.step % self.steps_per_epoch == 0:
-                    self.end_epoch(self.step // self.steps_per_epoch)
-                if checkpoint_due:
-                    self.save(healthy, self.last_diversity)
-                if stopping:
-                    raise StopRequested(signals.received or 15)
-        self.finished = time.perf_counter()
-        self.seconds = self.finished - started
-        return self.summary()
+    def save(self, healthy: bool, score: float) -> None:
+        modules = list(self.experiment.networks.modules().values())
+        distributed.check_in_sync(self.context, modules, self.device)
+        rng_states = distributed.gather_objects(self.context, capture_rng_state())
+        if self.context.is_main:
+            save_checkpoint(self.paths.out, self.step, self.state_dict(rng_states), healthy=healthy,
+                            score=score, keep_last=self.options.keep_last)
+        distributed.barrier(self.context)
 
-    def _warm_throughput(self) -> float:
-        """Images/s after this process's first epoch: compilation and autotuning excluded."""
-        per_step = self.options.batch_size * self.context.world_size
-        if self.warm_mark is None or self.finished is None or self.steps_run == self.warm_mark[0]:
-            return self.steps_run * per_step / max(self.seconds, 1e-9)
-        steps, since = self.steps_run - self.warm_mark[0], self.finished - self.warm_mark[1]
-        return steps * per_step / since
+    def state_dict(self, rng_states: list[dict[str, Any]]) -> dict[str, Any]:
+        """Everything a resume needs, as tensors and plain values (weights-only loadable)."""
+        epoch = self.step // self.steps_per_epoch
+        loop = {"d_since_g": self.stepper.d_since_g, "averager": self.averager.state_dict(),
+                "history": [dict(row) for row in self.history], "steps_per_epoch": self.steps_per_epoch}
+        return {"format": CHECKPOINT_FORMAT, "step": self.step, "epoch": epoch,
+                **self.experiment.state_dict(), "loop": loop, "rng": rng_states,
+                "watchdog": self.guard.state_dict(), "meta": {**self.meta, "step": self.step, "epoch": epoch}}
+
+    def _roll_back_to(self, payload: dict[str, Any]) -> None:
+        self.load_state_dict(payload, include_guard=False)  # the guard's remedies outlive the rollback
+
+    def load_state_dict(self, payload: dict[str, Any], include_guard: bool = True) -> None:
+        """Continue from ``payload``; from another process count, at the start of the epoch it was in."""
+        self.step, averager = self._resume_point(payload)
+        self.experiment.load_state_dict(payload)
+        self.stepper.d_since_g = int(payload["loop"]["d_since_g"])
+        self.history = [dict(row) for row in payload["loop"]["history"]]
+        self.averager = EpochAverager()
+        self.averager.load_state_dict(averager)
+        states, rank = payload["rng"], self.context.rank
+        restore_rng_state(states[rank] if rank < len(states) else states[0])
+        if include_guard:
+            self.guard.load_state_dict(payload["watchdog"])
+
+    def _resume_point(self, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        step, recorded = int(payload["step"]), payload["loop"]["steps_per_epoch"]
+        saved_world = payload["meta"].get("world_size", 1)
+        if saved_world == self.context.world_size and recorded == self.steps_per_epoch:
+            return step, payload["loop"]["averager"]
+        if saved_world == self.context.world_size:
+            raise CheckpointError(f"{self.paths.out}: checkpoint has {recorded} steps per epoch, this run "
+                                  f"{self.steps_per_epoch} (prepared data or batch size changed)")
+        if step % recorded:
+            log.warning("checkpoint from %s process(es) is mid-epoch: epoch %d restarts from its beginning",
+                        saved_world, step // recorded + 1)
+        return (step // recorded) * self.steps_per_epoch, {"sums": {}, "counts": {}}
 
     def summary(self) -> dict[str, Any]:
-        images = self.steps_run * self.options.batch_size * self.context.world_size
-        summary: dict[str, Any] = {
-            **(self.history[-1] if self.history else {}),
-            "steps": self.step,
-            "epochs": self.step // self.steps_per_epoch,
-            "rollbacks": self.watch_state.rollbacks,
-            "watchdog_events": len(self.watch_state.events),
-            "seconds": round(self.seconds, 3),
-            "images_per_second": images / self.seconds if self.seconds > 0 else 0.0,
-            "images_per_second_after_first_epoch": self._warm_throughput(),
-        }
+        summary: dict[str, Any] = {**(self.history[-1] if self.history else {}), "steps": self.step,
+                                   "epochs": self.step // self.steps_per_epoch,
+                                   "rollbacks": self.guard.state.rollbacks,
+                                   "watchdog_events": len(self.guard.state.events),
+                                   **self.throughput.summary()}
         if self.device.type == "cuda":
             summary["peak_memory_gib"] = torch.cuda.max_memory_allocated(self.device) / 2**30
         return summary

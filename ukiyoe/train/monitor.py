@@ -7,12 +7,14 @@ Epoch rows live in the checkpoint too, so a resumed run rewrites the same histor
 from __future__ import annotations
 
 import math
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import torch
+from tqdm import tqdm
 
 from ukiyoe.files import atomic_write_json
 from ukiyoe.images import grid_image, nchw_to_nhwc, to_uint8, write_png
@@ -59,3 +61,51 @@ def write_summary(path: Path, summary: dict[str, Any]) -> None:
 def save_samples(path: Path, images: torch.Tensor) -> None:
     """Images in [-1, 1], shape (N, C, H, W), as one PNG grid."""
     write_png(path, grid_image(nchw_to_nhwc(to_uint8(images))))
+
+
+class Throughput:
+    """Images per second over the run, and after the first epoch (compilation and autotuning excluded)."""
+
+    def __init__(self, images_per_step: int) -> None:
+        self.images_per_step = images_per_step
+        self.steps = 0
+        self.started = self.finished = time.perf_counter()
+        self.warm: tuple[int, float] | None = None
+
+    def start(self) -> None:
+        self.started = time.perf_counter()
+
+    def count_step(self) -> None:
+        self.steps += 1
+
+    def first_epoch_done(self) -> None:
+        if self.warm is None:
+            self.warm = (self.steps, time.perf_counter())
+
+    def stop(self) -> None:
+        self.finished = time.perf_counter()
+
+    def summary(self) -> dict[str, float]:
+        seconds = self.finished - self.started
+        images = self.steps * self.images_per_step
+        if self.warm is None or self.steps == self.warm[0]:
+            warm_rate = images / max(seconds, 1e-9)
+        else:
+            warm_rate = (self.steps - self.warm[0]) * self.images_per_step / (self.finished - self.warm[1])
+        return {"seconds": round(seconds, 3), "images_per_second": images / seconds if seconds > 0 else 0.0,
+                "images_per_second_after_first_epoch": warm_rate}
+
+
+PROGRESS_KEYS = {"d_loss": "D", "g_loss": "G", "critic_loss": "C", "watchdog/diversity": "div"}
+
+
+def progress_bar(total: int, initial: int, enabled: bool) -> tqdm:
+    return tqdm(total=total, initial=initial, disable=not enabled, unit="step", dynamic_ncols=True,
+                mininterval=1.0)
+
+
+def show_progress(bar: tqdm, values: dict[str, float]) -> None:
+    """One step forward, with the losses and the last watchdog diversity beside the bar."""
+    bar.update(1)
+    bar.set_postfix({short: f"{values[key]:.3g}" for key, short in PROGRESS_KEYS.items() if key in values},
+                    refresh=False)

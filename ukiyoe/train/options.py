@@ -24,7 +24,7 @@ class TrainOptions:
     epochs: int = 1
     batch_size: int = 16
     seed: int = 0
-    ema_beta: float = 0.999
+    ema_beta: float = 0.99
     checkpoint_every: int = 100
     sample_every: int = 1
     sample_count: int = 16

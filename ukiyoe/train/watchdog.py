@@ -117,10 +117,10 @@ class CollapseWatchdog:
     ``patience`` consecutive failing checks make a trigger; non-finite values trigger at once.
     """
 
-    interval: int = 50
+    interval: int = 25
     sample_count: int = 16
-    min_diversity: float | None = 0.02
-    max_duplicate_rate: float | None = 0.5
+    min_diversity: float | None = 0.01
+    max_duplicate_rate: float | None = 0.9
     duplicate_distance: float = 0.02
     max_d_accuracy: float | None = None
     patience: int = 2

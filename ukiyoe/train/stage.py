@@ -136,7 +136,7 @@ def clear_previous_run(request: TrainRequest) -> None:
         (request.metrics / name).unlink(missing_ok=True)
 
 
-def train(request: TrainRequest) -> dict[str, Any]:
+def run(request: TrainRequest) -> dict[str, Any]:
     """Run (or resume) one training run; returns the final summary. Raises StopRequested on a signal."""
     from ukiyoe.config import activate, to_sacred_config
     from ukiyoe.train.watchdog import CollapseWatchdog
@@ -152,7 +152,7 @@ def train(request: TrainRequest) -> dict[str, Any]:
     distributed.initialise(context, device)
     try:
         configure_determinism(options, device)
-        components = build_experiment(options, device, context)
+        experiment = build_experiment(options, device, context)
         seed_everything(options.seed + context.rank)
         from ukiyoe.train.batches import RealBatches
 
@@ -176,7 +176,7 @@ def train(request: TrainRequest) -> dict[str, Any]:
         paths = Paths(request.out, request.metrics)
 
         def body(tracker: Tracker) -> dict[str, Any]:
-            trainer = Trainer(components, options, watchdog, batches, context, device, paths, tracker, meta)
+            trainer = Trainer(experiment, options, watchdog, batches, context, device, paths, tracker, meta)
             summary = trainer.run(resume_payload)
             if context.is_main:
                 write_summary(request.metrics / "summary.json", summary)

@@ -1,6 +1,6 @@
 """Render a report.html in headless Chromium and save a PNG, to check that the page shows what it claims.
 
-``python -m ukiyoe.compare.screenshot reports/compare/report.html docs/images/compare-report.png`` refreshes
+``python tests/compare/screenshot.py reports/compare/report.html docs/images/compare-report.png`` refreshes
 the image in the docs. The browser is isolated: its own profile directory, no network services, no GPU.
 """
 
