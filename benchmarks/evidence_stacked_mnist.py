@@ -29,19 +29,8 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from stacked_mnist_report import ablation_markdown, summarise, table_markdown, write_grid  # noqa: E402
 
-# R3GAN (Huang et al., NeurIPS 2024) Table 3, Stacked MNIST: modes of 1000 / KL to uniform.
-PUBLISHED = [
-    ("DCGAN", 99, 3.40),
-    ("VEEGAN", 150, 2.95),
-    ("WGAN-GP", 959, 0.73),
-    ("PacGAN", 992, 0.28),
-    ("StyleGAN2", 940, 0.42),
-    ("PresGAN", 1000, 0.12),
-    ("DDGAN", 1000, 0.071),
-    ("MEG", 1000, 0.031),
-    ("R3GAN", 1000, 0.029),
-]
 # The full profile's schedule boundaries (epochs of its 300), scaled to the run's length.
 FULL_EPOCHS = 300
 FULL_SCHEDULE = {
@@ -231,51 +220,6 @@ def real_rows(work: Path, classifier, samples: int) -> tuple[list[dict], np.ndar
     return rows, drawn[:32]
 
 
-def summarise(rows: list[dict]) -> list[dict]:
-    """Mean ± sample std over seeds per variant, in the order variants first appear."""
-    summary = []
-    for variant in dict.fromkeys(row["variant"] for row in rows):
-        mine = [row for row in rows if row["variant"] == variant]
-        entry = {"variant": variant, "seeds": [row["seed"] for row in mine]}
-        for key in ("modes", "kl", "images_seen"):
-            values = np.array([row[key] for row in mine], dtype=float)
-            entry[key] = float(values.mean())
-            entry[f"{key}_std"] = float(values.std(ddof=1)) if len(values) > 1 else 0.0
-        summary.append(entry)
-    return summary
-
-
-def table_markdown(summary: list[dict], reals: list[dict], meta: dict) -> str:
-    lines = [
-        f"Stacked MNIST, 32 px, {meta['count']:,} training images, batch {meta['batch_size']}, "
-        f"{meta['epochs']} epochs ({meta['epochs'] * meta['count']:,} images seen planned), "
-        f"{meta['samples']:,} samples per run; classifier {meta['classifier_accuracy']:.1%} per digit "
-        f"held-out ({meta['classifier_triple_accuracy']:.1%} per triple).",
-        "",
-        "| run | seeds | modes of 1000 | KL | images seen |",
-        "|---|---|---|---|---|",
-    ]
-    for entry in summary:
-        lines.append(
-            f"| {entry['variant']} | {len(entry['seeds'])} | {entry['modes']:.1f} ± {entry['modes_std']:.1f} "
-            f"| {entry['kl']:.3f} ± {entry['kl_std']:.3f} | {entry['images_seen']:,.0f} |"
-        )
-    for row in reals:
-        lines.append(f"| {row['variant']} | – | {row['modes']} | {row['kl']:.3f} | – |")
-    for name, modes, kl in PUBLISHED:
-        lines.append(f"| published (R3GAN Table 3): {name} | – | {modes} | {kl} | – |")
-    return "\n".join(lines) + "\n"
-
-
-def write_grid(path: Path, rows: list[tuple[str, np.ndarray]]) -> None:
-    """One row of 16 samples per variant (seed 0), the real data last."""
-    from ukiyoe.images import grid_image, write_png
-
-    tiles = np.concatenate([images[:16] for _, images in rows])
-    write_png(path, grid_image(tiles, columns=16, tile=48))
-    path.with_suffix(".txt").write_text("rows, top to bottom: " + ", ".join(name for name, _ in rows) + "\n")
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -355,6 +299,9 @@ def write_outputs(
     document = {"meta": meta, "summary": summary, "runs": rows, "real": reals}
     (out / "results.json").write_text(json.dumps(document, indent=2) + "\n")
     (out / "table.md").write_text(table_markdown(summary, reals, meta))
+    ablation = ablation_markdown(rows)
+    if ablation:
+        (out / "ablation.md").write_text(ablation)
     write_grid(out / "grids.png", grids)
     with tarfile.open(out / "runs.tar.gz", "w:gz") as archive:
         for folder in ("metrics", "logs"):
