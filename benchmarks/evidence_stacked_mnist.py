@@ -305,7 +305,8 @@ def write_outputs(
     write_grid(out / "grids.png", grids)
     with tarfile.open(out / "runs.tar.gz", "w:gz") as archive:
         for folder in ("metrics", "logs"):
-            archive.add(work / folder, arcname=folder)
+            if (work / folder).exists():  # runs stopped before their first epoch have no metrics yet
+                archive.add(work / folder, arcname=folder)
 
 
 def main(argv: list[str] | None = None) -> int:
