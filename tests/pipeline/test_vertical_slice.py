@@ -62,6 +62,16 @@ def test_repro_leaves_before_after_report(pipeline: tuple[Path, dict[str, str], 
             assert isinstance(metrics[key], float | int), key
 
 
+def test_a_docs_only_change_reruns_nothing(pipeline: tuple[Path, dict[str, str], str]) -> None:
+    """dvc.yaml lists exactly the code each stage runs (tests/structure), so docs are no stage's dep."""
+    clone, env, _ = pipeline
+    readme = clone / "README.md"
+    readme.write_text(readme.read_text() + "\nA docs-only change.\n")
+    run(["git", "commit", "--quiet", "-am", "docs only"], clone, env)
+    assert "up to date" in run(["dvc", "status"], clone, env)
+    assert "Running stage" not in run(["dvc", "repro"], clone, env)
+
+
 def test_sweep_reruns_only_the_experiment(pipeline: tuple[Path, dict[str, str], str]) -> None:
     clone, env, _ = pipeline
     baseline_ckpts = sorted((clone / "checkpoints/collapsed").glob("*.pt"))
