@@ -6,6 +6,7 @@ import hashlib
 import json
 import math
 import os
+import stat
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -21,12 +22,21 @@ def _fsync_directory(directory: Path) -> None:
         os.close(descriptor)
 
 
+def _umask_mode() -> int:
+    """The mode ``open()`` would give a new file (0666 less the umask); mkstemp's 0600 would hide
+    checkpoints and metrics from the rest of a team or a container's other user."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def atomic_write(path: Path, write: Callable[[IO[bytes]], Any]) -> None:
     """Write through ``write(file)`` into a temporary file beside ``path``, fsync it, then rename it over."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(temporary, _umask_mode())
         with os.fdopen(descriptor, "wb") as handle:
             write(handle)
             handle.flush()
@@ -83,3 +93,14 @@ def git_commit(directory: Path | None = None) -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return (result.stdout.strip() or None) if result.returncode == 0 else None
+
+
+def read_text_file(path: Path) -> str:
+    """A regular file's UTF-8 text. A FIFO or device is refused before it is opened (reading one would
+    block or never end); raises OSError, or ValueError naming the problem."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise ValueError("not a regular file")
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"not UTF-8 text (byte {error.start})") from None

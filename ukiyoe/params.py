@@ -6,13 +6,14 @@ the file into a value plus the line of every top-level key, with one clear error
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from ukiyoe.errors import UkiyoeError
+from ukiyoe.files import read_text_file
 
 
 @dataclass(frozen=True)
@@ -21,15 +22,16 @@ class ParamsFile:
 
     data: Any
     lines: dict[str, int]
+    block_lines: dict[str, dict[str, int]] = field(default_factory=dict)  # lines of keys inside mappings
 
 
 def read_params(path: Path, shown: str, error: type[UkiyoeError]) -> ParamsFile:
     """Parse ``path`` (``shown`` in messages); a missing, unreadable or malformed file raises ``error``."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text_file(path)
     except FileNotFoundError:
         raise error(f"{shown}: params file not found") from None
-    except (OSError, UnicodeDecodeError) as problem:
+    except (OSError, ValueError) as problem:
         reason = getattr(problem, "strerror", None) or str(problem)
         raise error(f"{shown}: cannot read params file: {reason}") from None
     try:
@@ -41,4 +43,9 @@ def read_params(path: Path, shown: str, error: type[UkiyoeError]) -> ParamsFile:
         reason = getattr(problem, "problem", None) or str(problem).splitlines()[0]
         raise error(f"{shown}{line}: malformed YAML: {reason}") from None
     pairs = root.value if isinstance(root, yaml.MappingNode) else []
-    return ParamsFile(data, {str(key.value): key.start_mark.line + 1 for key, _ in pairs})
+    blocks = {
+        str(key.value): {str(inner.value): inner.start_mark.line + 1 for inner, _ in value.value}
+        for key, value in pairs
+        if isinstance(value, yaml.MappingNode)
+    }
+    return ParamsFile(data, {str(key.value): key.start_mark.line + 1 for key, _ in pairs}, blocks)

@@ -128,7 +128,8 @@ def test_activate_makes_the_compiled_values_gins_config(tree: Path) -> None:
 def test_sacred_accepts_the_config(tree: Path) -> None:
     from sacred import Experiment
 
-    write_tree(tree, {"experiments/odd.gin": "include 'fixed.gin'\ntoy_train.tag = {'a.b': 1, '$x': 2}\n"})
+    odd = "include 'fixed.gin'\nToyGenerator.blocks = {'a.b': 1, '$x': 2}\n"
+    write_tree(tree, {"experiments/odd.gin": odd})
     compiled = compile_toy(tree, "odd.gin")
     experiment = Experiment("config-check", interactive=True)
     experiment.add_config(to_sacred_config(compiled))
@@ -140,5 +141,5 @@ def test_sacred_accepts_the_config(tree: Path) -> None:
 
     experiment.run(options={"--loglevel": "ERROR"})
     assert seen["config_sha256"] == compiled.sha256
-    assert seen["gin"]["toy_train"]["tag"] == {"a·b": 1, "＄x": 2}
+    assert seen["gin"]["ToyGenerator"]["blocks"] == {"a·b": 1, "＄x": 2}
     assert seen["gin"]["toy_build_optimizers"]["generator_lr"] == 5e-05

@@ -15,9 +15,10 @@ from ukiyoe.config.literals import to_gin_literal
 from ukiyoe.config.params import check_value, load_params
 from ukiyoe.errors import ConfigError
 
+# Parameters without annotations: any literal is a valid value there (typed ones are checked at compile time).
 KEYS = (
-    "ToyGenerator.z_dim", "ToyGenerator.channels", "ToyGenerator.use_nca", "ToyGenerator.blocks",
-    "toy_train.epochs", "toy_train.tag", "toy_train.dropout", "gen/ToyOptimizer.lr",
+    "ToyGenerator.blocks", "ToyOptimizer.params", "ToyOptimizer.betas", "ToyOptimizer.scale",
+    "toy_build_optimizers.factory", "gen/ToyOptimizer.betas", "gen/ToyGenerator.blocks",
 )
 scalars = (
     st.integers(-10**6, 10**6)

@@ -13,14 +13,15 @@ from ukiyoe.errors import DataError
 from ukiyoe.images import to_uint8
 
 
-def test_folder_of_images(tmp_path) -> None:
+def test_folder_of_images_skips_and_lists_non_images(tmp_path, capsys) -> None:
     rng = np.random.default_rng(0)
     for index in range(3):
         Image.fromarray(rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)).save(tmp_path / f"{index}.png")
     Image.fromarray(rng.integers(0, 256, (20, 20), dtype=np.uint8)).save(tmp_path / "gray.jpg")
     (tmp_path / "notes.txt").write_text("not an image")
-    images = load_image_set(tmp_path)
+    images = load_image_set(tmp_path, 16)
     assert images.shape == (4, 16, 16, 3) and images.dtype == np.uint8
+    assert "notes.txt: not an image" in capsys.readouterr().err
 
 
 def test_npy_layouts(tmp_path) -> None:
@@ -49,7 +50,7 @@ def test_bad_arrays_raise_one_line(tmp_path, make, message) -> None:
 def test_missing_and_empty_sets(tmp_path) -> None:
     with pytest.raises(DataError, match="not found"):
         load_image_set(tmp_path / "nowhere")
-    with pytest.raises(DataError, match="no images"):
+    with pytest.raises(DataError, match="no usable images"):
         load_image_set(tmp_path)
     (tmp_path / "x.txt").write_text("")
     with pytest.raises(DataError, match="expected a folder of images or a .npy"):

@@ -19,7 +19,8 @@ FORBIDDEN = {
     "ukiyoe.compare": ("ukiyoe.train", "ukiyoe.diagnose", "ukiyoe.gan"),
 }
 # The convention homes sit below every layer: they import nothing of the layers.
-FOUNDATION = ("ukiyoe.errors", "ukiyoe.files", "ukiyoe.images", "ukiyoe.history", "ukiyoe.params")
+FOUNDATION = ("ukiyoe.errors", "ukiyoe.files", "ukiyoe.images", "ukiyoe.history", "ukiyoe.params",
+              "ukiyoe.ranges")
 # A command line is the one place that may name the experiment's configurable modules.
 COMMAND_LINES = ("ukiyoe.config.cli",)
 

@@ -73,11 +73,11 @@ def discover_fixes(fixes_dir: Path) -> list[str]:
 
 def included_fixes(experiment: Path, fixes_dir: Path) -> list[str]:
     """The fixes of ``fixes_dir`` that ``experiment`` includes (directly or through other files), sorted."""
-    from ukiyoe.config.gin_files import included_files
+    from ukiyoe.config.gin_files import Tree, included_files
 
     if not experiment.is_file():
         raise UkiyoeError(f"--experiment {experiment}: no such file")
-    files = included_files(experiment, experiment.parent)
+    files = included_files(experiment, Tree(fixes_dir.parent, experiment.parent, ()))
     known = set(discover_fixes(fixes_dir))
     return sorted({path.stem for path in files if path.parent.resolve() == fixes_dir.resolve()} & known)
 

@@ -14,11 +14,12 @@ from pathlib import Path
 from gin.config_parser import BindingStatement
 
 from ukiyoe.config.compiled import CompiledConfig, config_hash
-from ukiyoe.config.gin_files import Located, display_path, parse_text, read_tree
+from ukiyoe.config.gin_files import Located, Tree, display_path, parse_text, read_gin_text, read_tree
 from ukiyoe.config.literals import to_gin_literal, to_json
 from ukiyoe.config.params import Params, load_params
 from ukiyoe.config.registry import import_modules, suggestion
 from ukiyoe.config.resolve import Binding, Resolver, macros_in
+from ukiyoe.config.values import check_bindings
 from ukiyoe.errors import ConfigError
 from ukiyoe.files import sha256_file
 
@@ -49,14 +50,15 @@ def compile_experiment(
     experiment = Path(experiment)
     root = experiment_root(experiment)
     base = root.parent if root.name == "experiments" else Path.cwd()
-    if not experiment.is_file():
+    if not experiment.is_file() or experiment.suffix != ".gin":  # another file's text is never parsed
         available = ", ".join(sorted(display_path(p, base) for p in root.glob("*.gin"))) or "none"
         raise ConfigError(f"{display_path(experiment, base)}: no such experiment (available: {available})")
 
     loaded = load_params(Path(params), display_path(Path(params), base)) if params is not None else None
-    statements, files, skipped, added = _read_experiment(experiment, root, base, modules, without, with_fixes)
+    tree = Tree(root, base, modules)
+    statements, files, skipped, added = _read_experiment(experiment, tree, without, with_fixes)
     if loaded is not None and loaded.profile is not None:
-        profile_statements, profile_files = _read_profile(loaded, root, base, modules)
+        profile_statements, profile_files = _read_profile(loaded, tree)
         statements, files = statements + profile_statements, files + profile_files
     bind_statements = [_parse_bind(text) for text in binds]
     import_modules(modules)
@@ -68,7 +70,7 @@ def compile_experiment(
         resolver.add_macro(name, value, f"{loaded.shown}:{name.lower()}")
     for located in bind_statements:
         resolver.add(located)
-    bindings = resolver.resolve()
+    bindings = check_bindings(resolver.resolve())
     unused = _unused_macros(resolver, loaded, bind_statements, root, base)
 
     provenance = {
@@ -91,32 +93,33 @@ def compile_experiment(
     return compiled.write(Path(out)) if out is not None else compiled
 
 
-def _read_profile(loaded: Params, root: Path, base: Path, modules: Sequence[str]) -> tuple[list, list]:
+def _read_profile(loaded: Params, tree: Tree) -> tuple[list, list]:
     """The statements and files of ``experiments/profiles/<profile>.gin`` that params.yaml selects."""
-    profile = root / "profiles" / f"{loaded.profile}.gin"
+    profile = tree.root / "profiles" / f"{loaded.profile}.gin"
     if not profile.is_file():
-        names = sorted(p.stem for p in (root / "profiles").glob("*.gin"))
+        names = sorted(p.stem for p in (tree.root / "profiles").glob("*.gin"))
         raise ConfigError(f"{loaded.shown}:{loaded.profile_line}: profile '{loaded.profile}' not found "
-                          f"({display_path(profile, base)}){suggestion(loaded.profile, names)}")
-    return read_tree(profile, base, modules)
+                          f"({display_path(profile, tree.base)}){suggestion(loaded.profile, names)}")
+    return read_tree(profile, tree)
+
+
+def _read_experiment(experiment: Path, tree: Tree, without: Sequence[str], with_fixes: Sequence[str]
+                     ) -> tuple[list[Located], list[Path], set[Path], list[Path]]:
+    """The experiment's statements with the ``without`` fixes left out and the ``with_fixes`` appended."""
+    skipped = _fixes_to_skip(without, tree.root, tree.base)
+    skipping = Tree(tree.root, tree.base, tree.allowed_modules, frozenset(skipped))
+    statements, files = read_tree(experiment, skipping)
+    _check_fixes_were_included(skipped, experiment, tree)
+    added = _fixes_to_add(with_fixes, tree.root, tree.base, files)
+    for path in added:
+        fix_statements, fix_files = read_tree(path, tree)
+        statements, files = statements + fix_statements, files + fix_files
+    return statements, files, skipped, added
 
 
 def _fixes_to_skip(names: Sequence[str], root: Path, base: Path) -> set[Path]:
     """Absolute paths of the fix files named in ``names`` (``none`` names nothing)."""
     return {_fix_path(name, root, base, "--without-fix") for name in names if name != "none"}
-
-
-def _read_experiment(experiment: Path, root: Path, base: Path, modules: Sequence[str], without: Sequence[str],
-                     with_fixes: Sequence[str]) -> tuple[list[Located], list[Path], set[Path], list[Path]]:
-    """The experiment's statements with the ``without`` fixes left out and the ``with_fixes`` appended."""
-    skipped = _fixes_to_skip(without, root, base)
-    statements, files = read_tree(experiment, base, modules, skipped)
-    _check_fixes_were_included(skipped, experiment, base, modules)
-    added = _fixes_to_add(with_fixes, root, base, files)
-    for path in added:
-        fix_statements, fix_files = read_tree(path, base, modules)
-        statements, files = statements + fix_statements, files + fix_files
-    return statements, files, skipped, added
 
 
 def _fixes_to_add(names: Sequence[str], root: Path, base: Path, included: Sequence[Path]) -> list[Path]:
@@ -142,23 +145,21 @@ def _fix_path(name: str, root: Path, base: Path, option: str) -> Path:
     return path
 
 
-def _check_fixes_were_included(
-    skipped: set[Path], experiment: Path, base: Path, modules: Sequence[str]
-) -> None:
+def _check_fixes_were_included(skipped: set[Path], experiment: Path, tree: Tree) -> None:
     """A fix named for removal that the experiment never includes is a mistake, not a no-op."""
     if not skipped:
         return
-    _, included = read_tree(experiment, base, modules)
+    _, included = read_tree(experiment, tree)
     for path in sorted(skipped - set(included)):
-        raise ConfigError(f"--without-fix {path.stem}: {display_path(experiment, base)} does not include "
-                          f"{display_path(path, base)}")
+        raise ConfigError(f"--without-fix {path.stem}: {display_path(experiment, tree.base)} does not "
+                          f"include {display_path(path, tree.base)}")
 
 
 def _parse_bind(text: str) -> Located:
     """One ``NAME=VALUE`` or ``scope/Configurable.param=VALUE``; nothing else (no import, no include)."""
-    statements = list(parse_text(text, f"--bind '{text}'"))
+    statements = list(parse_text(text, f"--bind {text!r}", with_line=False))
     if len(statements) != 1 or not isinstance(statements[0], BindingStatement):
-        raise ConfigError(f"--bind '{text}': expected MACRO=VALUE or Configurable.param=VALUE")
+        raise ConfigError(f"--bind {text!r}: expected MACRO=VALUE or Configurable.param=VALUE")
     return Located(statements[0], BIND_SOURCE)
 
 
@@ -193,8 +194,9 @@ def _macros_used_in_tree(root: Path, base: Path) -> set[str]:
     used: set[str] = set()
     for path in sorted(root.rglob("*.gin")):
         try:
-            statements = list(parse_text(path.read_text(encoding="utf-8"), display_path(path, base)))
-        except (ConfigError, OSError, UnicodeDecodeError):
+            shown = display_path(path, base)
+            statements = list(parse_text(read_gin_text(path, shown), shown))
+        except ConfigError:
             continue
         for statement in statements:
             if isinstance(statement, BindingStatement):

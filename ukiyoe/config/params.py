@@ -7,17 +7,22 @@ as ``5e-05``, which YAML 1.1 (PyYAML) reads as a string: scientific-notation str
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ukiyoe.config.registry import suggestion
 from ukiyoe.errors import ConfigError
 from ukiyoe.params import read_params
 
 _SCIENTIFIC = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)[eE][-+]?\d+$")
 _PROBABILITY = re.compile(r"^(.*_)?(dropout|prob|probability|p)$")
 _POSITIVE_INT = re.compile(r"^(.*_)?(epochs|batch_size|resolution|steps|interval)$")
+# Mappings of params.yaml read by the pipeline rather than by gin, with the keys each may hold (None: the
+# block is validated by its own stage, as ``data:`` is by ``ukiyoe prepare``).
+PIPELINE_BLOCKS: dict[str, tuple[str, ...] | None] = {"data": None, "ablate": ("fix", "add")}
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,8 @@ def check_value(name: str, value: Any, where: str) -> Any:
     ``seed``: int.
     """
     key = name.lower()
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{where}: {key} must be a finite number, got {value!r}")
     if key.endswith("_lr") or key == "lr":
         if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
             raise ConfigError(f"{where}: {key} must be a positive float, got {value!r}")
@@ -62,6 +69,21 @@ def check_value(name: str, value: Any, where: str) -> Any:
     if key == "seed" and (isinstance(value, bool) or not isinstance(value, int)):
         raise ConfigError(f"{where}: seed must be an integer, got {value!r}")
     return value
+
+
+def check_block(block: str, value: dict, where: str, lines: dict[str, int]) -> None:
+    """A mapping must be one the pipeline reads, holding only the keys it reads (``ablate.fixx`` is a typo,
+    not a setting)."""
+    if block not in PIPELINE_BLOCKS:
+        hint = suggestion(block, PIPELINE_BLOCKS)
+        raise ConfigError(f"{where}: '{block}' is not a block the pipeline reads "
+                          f"({', '.join(PIPELINE_BLOCKS)}){hint}")
+    known = PIPELINE_BLOCKS[block]
+    for key in value if known is not None else ():
+        if key not in known:
+            at = f"{where.rpartition(':')[0]}:{lines.get(str(key), where.rpartition(':')[2])}"
+            raise ConfigError(f"{at}: {block}.{key}: unknown key{suggestion(str(key), known)} "
+                              f"(known: {', '.join(known)})")
 
 
 def load_params(path: Path, shown: str) -> Params:
@@ -82,7 +104,7 @@ def load_params(path: Path, shown: str) -> Params:
                 raise ConfigError(f"{where}: profile must be a profile name, got {value!r}")
             profile, profile_line = value, lines.get(key, 1)
         elif isinstance(value, dict):
-            continue
+            check_block(key, value, where, parsed.block_lines.get(key, {}))
         else:
             value = [coerce_scalar(v) for v in value] if isinstance(value, list) else coerce_scalar(value)
             macros[key.upper()] = check_value(key, value, where)

@@ -10,7 +10,7 @@ import difflib
 import importlib
 import inspect
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -18,6 +18,7 @@ import gin
 from gin import config as gin_config
 
 from ukiyoe.errors import ConfigError
+from ukiyoe.ranges import Rule, rules_of
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class Target:
     defaults: tuple[tuple[str, Any], ...]
     allowlist: tuple[str, ...] | None
     denylist: tuple[str, ...]
+    annotations: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    rules: dict[str, Rule] = field(default_factory=dict, compare=False, hash=False)
 
     def accepts(self, name: str) -> bool:
         if name in self.denylist or (self.allowlist is not None and name not in self.allowlist):
@@ -78,6 +81,7 @@ def check_parameter(target: Target, name: str, where: str) -> None:
 def _describe(selector: str, shown: str) -> Target:
     configurable = gin_config._REGISTRY[selector]
     parameters, accepts_any, defaults = _signature(configurable.wrapped)
+
     allowlist = tuple(configurable.allowlist) if configurable.allowlist else None
     return Target(
         selector=selector,
@@ -87,13 +91,34 @@ def _describe(selector: str, shown: str) -> Target:
         defaults=defaults,
         allowlist=allowlist,
         denylist=tuple(configurable.denylist or ()),
+        annotations=evaluated_annotations(_construction_function(configurable.wrapped)),
+        rules=rules_of(configurable.wrapped),
     )
+
+
+def evaluated_annotations(function: Any) -> dict[str, Any]:
+    """Each parameter's annotation as a type; annotations that do not evaluate (names imported only for
+    type checkers) are left out and not checked."""
+    annotations: dict[str, Any] = {}
+    namespace = getattr(function, "__globals__", {})
+    for name, annotation in getattr(function, "__annotations__", {}).items():
+        if isinstance(annotation, str):
+            try:
+                annotation = eval(annotation, dict(namespace))  # the package's own source, never a config
+            except Exception:
+                continue
+        annotations[name] = annotation
+    return annotations
+
+
+def _construction_function(fn_or_cls: Any) -> Any:
+    fn = gin_config._find_class_construction_fn(fn_or_cls) if inspect.isclass(fn_or_cls) else fn_or_cls
+    return inspect.unwrap(fn)
 
 
 def _signature(fn_or_cls: Any) -> tuple[tuple[str, ...], bool, tuple[tuple[str, Any], ...]]:
     is_class = inspect.isclass(fn_or_cls)
-    fn = gin_config._find_class_construction_fn(fn_or_cls) if is_class else fn_or_cls
-    fn = inspect.unwrap(fn)
+    fn = _construction_function(fn_or_cls)
     try:
         signature = inspect.signature(fn)
     except (TypeError, ValueError):

@@ -6,6 +6,7 @@ value that came through a macro, or ``default`` for a parameter nobody bound.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,11 +73,13 @@ class Resolver:
                 return
             target = find_target(statement.selector, located.where)
             check_parameter(target, statement.arg_name, located.where)
+            _check_finite(statement.value, located.where)
             self.targets[target.selector] = target
             key = (statement.scope, target.selector, statement.arg_name)
             self.writes.setdefault(key, []).append(Write(statement.value, located.where))
 
     def add_macro(self, name: str, value: Any, where: str) -> None:
+        _check_finite(value, where)
         if not _contains_reference(value):
             value = check_value(name.rpartition("/")[2], value, where)
         self.macros.setdefault(name, []).append(Write(value, where))
@@ -159,6 +162,15 @@ class Resolver:
                 if to_gin_literal(default) is not None:
                     defaults.append(Binding(scope, target, arg, default, DEFAULT, DEFAULT))
         return defaults
+
+
+def _check_finite(value: Any, where: str) -> None:
+    """``1e999`` parses as infinity, which no config file can hold: refuse it where it was written."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{where}: {value!r} is not a finite number")
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list | tuple) else ()
+    for item in items:
+        _check_finite(item, where)
 
 
 def _contains_reference(value: Any) -> bool:

@@ -10,10 +10,11 @@ import hashlib
 import io
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from ukiyoe.data.input_files import NOT_AN_IMAGE, Rejection, read_regular_file
 
 PAPER_WHITE = (255, 255, 255)
 # Raster formats Pillow decodes by itself; others (EPS, PDF...) could hand the file to external programs.
@@ -27,6 +28,7 @@ class DecodeSettings:
     resize: str  # "center_crop" or "pad"
     max_pixels: int
     max_aspect: float
+    max_file_bytes: int
 
 
 @dataclass(frozen=True)
@@ -39,30 +41,28 @@ class Decoded:
     reason: str | None
 
 
-class Rejection(Exception):
-    """An input that cannot become a training image; the message is the reason recorded."""
-
-
 def open_checked(data: bytes, settings: DecodeSettings) -> Image.Image:
-    """Open an image header and apply the size guards before any pixel is decoded."""
+    """Open an image header and apply the size guards before any pixel is decoded.
+
+    Pillow's own bomb guard is set from ``data.max_pixels`` (its default would cap every user at 89.5 M
+    pixels); its warning counts as a refusal, so the guard fires above exactly ``max_pixels``.
+    """
     if not data:
         raise Rejection("empty file (0 bytes)")
+    Image.MAX_IMAGE_PIXELS = settings.max_pixels
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
     except UnidentifiedImageError:
-        raise Rejection("not an image (or not a JPEG/PNG/WebP/GIF/BMP/TIFF/PPM/TGA)") from None
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise Rejection(f"decompression bomb: {error}") from None
+        raise Rejection(NOT_AN_IMAGE) from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise Rejection(
+            f"decompression bomb: more pixels than data.max_pixels ({settings.max_pixels})"
+        ) from None
     width, height = image.size
     if width < 1 or height < 1:
         raise Rejection(f"image has no pixels ({width}x{height})")
-    if width * height > settings.max_pixels:
-        raise Rejection(
-            f"decompression bomb: {width}x{height} = {width * height} pixels exceeds data.max_pixels "
-            f"({settings.max_pixels})"
-        )
     aspect = max(width, height) / min(width, height)
     if aspect > settings.max_aspect:
         raise Rejection(
@@ -139,9 +139,9 @@ def decode_input(source: str | bytes, settings: DecodeSettings) -> Decoded:
     """Worker entry: ``source`` is a file path or an archive member's bytes."""
     if isinstance(source, str):
         try:
-            data = Path(source).read_bytes()
-        except OSError as error:
-            return Decoded("", 0, None, f"unreadable file ({error.strerror or error})")
+            data = read_regular_file(source, settings.max_file_bytes)
+        except Rejection as rejection:
+            return Decoded("", 0, None, str(rejection))
     else:
         data = source
     digest = hashlib.sha256(data).hexdigest()

@@ -35,6 +35,7 @@ class DataParams:
     max_pixels: int = 64_000_000
     max_aspect: float = 4.0
     max_archive_bytes: int = 2 * 1024**3
+    max_file_bytes: int = 256 * 1024**2
     patch_min: float = 0.1
     patch_max: float = 0.5
     classifier: bool = True
@@ -110,6 +111,7 @@ def parse_params(raw: Any, where: str = "params.yaml") -> DataParams:
     values["max_pixels"] = _integer(get("max_pixels"), where, "data.max_pixels", 1)
     values["max_aspect"] = _number(get("max_aspect"), where, "data.max_aspect", 1.0, 1000.0)
     values["max_archive_bytes"] = _integer(get("max_archive_bytes"), where, "data.max_archive_bytes", 1)
+    values["max_file_bytes"] = _integer(get("max_file_bytes"), where, "data.max_file_bytes", 1)
     values["patch_min"] = _number(get("patch_min"), where, "data.patch_min", 0.0, 1.0, low_open=True)
     values["patch_max"] = _number(get("patch_max"), where, "data.patch_max", 0.0, 1.0, low_open=True)
     if values["patch_min"] > values["patch_max"]:

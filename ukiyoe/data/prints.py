@@ -13,7 +13,8 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from ukiyoe.data.decode import DecodeSettings, Rejection, load_pixels, open_checked, to_rgb
+from ukiyoe.data.decode import DecodeSettings, load_pixels, open_checked, to_rgb
+from ukiyoe.data.input_files import Rejection, read_regular_file
 from ukiyoe.data.user_images import Collected
 from ukiyoe.errors import DataError
 
@@ -28,8 +29,8 @@ def load_prints(
         raise DataError(f"data.path: prints folder {folder} not found (see docs/data.md for the prints set)")
     collected, prints = Collected(), []
     for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in PRINT_SUFFIXES):
-        data = path.read_bytes()
         try:
+            data = read_regular_file(str(path), settings.max_file_bytes)
             image = open_checked(data, settings)
             needed = math.ceil(settings.resolution / smallest_patch)
             prints.append(to_rgb(load_pixels(image, needed)))

@@ -36,7 +36,9 @@ class Built:
 
 
 def _settings(params: DataParams) -> DecodeSettings:
-    return DecodeSettings(params.resolution, params.resize, params.max_pixels, params.max_aspect)
+    return DecodeSettings(
+        params.resolution, params.resize, params.max_pixels, params.max_aspect, params.max_file_bytes
+    )
 
 
 def _module_sha256(*modules: Any) -> str:

@@ -13,7 +13,7 @@ import numpy as np
 from ukiyoe.errors import DataError
 from ukiyoe.images import to_signed
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
+SAMPLE_RESOLUTION = 128  # folders are decoded at the real data's resolution; this when it is not given
 
 
 def to_nhwc(array: np.ndarray, where: str) -> np.ndarray:
@@ -56,44 +56,25 @@ def to_signed_float(nhwc: np.ndarray, where: str) -> np.ndarray:
 
 
 
-def load_image_set(path: Path) -> np.ndarray:
-    """Read a ``.npy`` array or a folder of images as NHWC (uint8, or float in [-1, 1])."""
+def load_image_set(path: Path, resolution: int = SAMPLE_RESOLUTION) -> np.ndarray:
+    """Read a ``.npy`` array or a folder of images as NHWC (uint8, or float in [-1, 1]).
+
+    Folders go through prepare's reader (regular files only, the same limits and rejection reasons) and are
+    decoded at ``resolution``; unusable files are skipped and listed on stderr.
+    """
+    from ukiyoe.diagnose.sample_files import load_array, load_folder
+
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: sample set not found")
-    if path.is_file():
-        if path.suffix != ".npy":
-            raise DataError(f"{path}: expected a folder of images or a .npy array")
-        try:
-            array = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as error:
-            raise DataError(f"{path}: cannot read array ({error})") from None
-        nhwc = to_nhwc(array, str(path))
-        if nhwc.dtype != np.uint8:
-            to_signed_float(nhwc, str(path))  # validates the range
-        return nhwc
-    return _load_folder(path)
-
-
-def _load_folder(folder: Path) -> np.ndarray:
-    from PIL import Image, UnidentifiedImageError
-
-    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
-    if not files:
-        raise DataError(f"{folder}: no images ({', '.join(IMAGE_SUFFIXES)}) in this folder")
-    images: list[np.ndarray] = []
-    size: tuple[int, int] | None = None
-    for file in files:
-        try:
-            with Image.open(file) as image:
-                rgb = image.convert("RGB")
-        except (OSError, UnidentifiedImageError) as error:
-            raise DataError(f"{file}: cannot read image ({error})") from None
-        size = size or rgb.size
-        if rgb.size != size:
-            rgb = rgb.resize(size, Image.Resampling.BILINEAR)
-        images.append(np.asarray(rgb, dtype=np.uint8))
-    return np.stack(images)
+    if path.is_dir():
+        return load_folder(path, resolution)
+    if path.suffix != ".npy":
+        raise DataError(f"{path}: expected a folder of images or a .npy array")
+    nhwc = to_nhwc(load_array(path), str(path))
+    if nhwc.dtype != np.uint8:
+        to_signed_float(nhwc, str(path))  # validates the range
+    return nhwc
 
 
 def resize_uint8(images: np.ndarray, height: int, width: int) -> np.ndarray:

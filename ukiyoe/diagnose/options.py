@@ -14,10 +14,25 @@ from typing import Any
 import gin
 
 from ukiyoe.errors import ConfigError
+from ukiyoe.ranges import Between, declare, one_of
 
 FEATURE_SPACES = ("auto", "classifier", "random_cnn")
 
 
+@declare(
+    num_samples=Between(1),
+    seed=Between(0),
+    batch_size=Between(1),
+    num_real=Between(1),
+    nearest_k=Between(1),
+    ndb_bins=Between(1),
+    kid_subset_size=Between(1),
+    kid_subsets=Between(1),
+    duplicate_quantile=Between(0, 0.5, low_open=True, high_open=True),
+    feature_space=one_of(*FEATURE_SPACES),
+    grid_size=Between(1),
+    neighbour_rows=Between(1),
+)
 @dataclasses.dataclass(frozen=True)
 class DiagnoseOptions:
     """Sampling and metric settings of ``ukiyoe diagnose``; every field has a default."""
@@ -46,30 +61,6 @@ class DiagnoseOptions:
                 raise ConfigError(
                     f"DiagnoseOptions.{field.name}: expected {expected.__name__}, got {value!r}"
                 )
-        positive = (
-            "num_samples",
-            "batch_size",
-            "num_real",
-            "nearest_k",
-            "ndb_bins",
-            "kid_subset_size",
-            "kid_subsets",
-            "grid_size",
-            "neighbour_rows",
-        )
-        if self.seed < 0:
-            raise ConfigError(f"DiagnoseOptions.seed: must be >= 0, got {self.seed}")
-        for name in positive:
-            if getattr(self, name) < 1:
-                raise ConfigError(f"DiagnoseOptions.{name}: must be >= 1, got {getattr(self, name)}")
-        if not 0.0 < self.duplicate_quantile < 0.5:
-            raise ConfigError(
-                f"DiagnoseOptions.duplicate_quantile: must be in (0, 0.5), got {self.duplicate_quantile}"
-            )
-        if self.feature_space not in FEATURE_SPACES:
-            raise ConfigError(
-                f"DiagnoseOptions.feature_space: must be one of {FEATURE_SPACES}, got {self.feature_space!r}"
-            )
 
     def replace(self, **changes: Any) -> DiagnoseOptions:
         """A copy with ``changes`` applied (None values are ignored)."""

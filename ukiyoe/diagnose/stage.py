@@ -42,8 +42,10 @@ def check_inputs(request: DiagnoseRequest) -> None:
     """Fail early, with one line, on anything missing."""
     if request.checkpoint is None and request.samples is None:
         raise CheckpointError("give --checkpoint DIR or --samples PATH")
-    if request.checkpoint is not None and not request.checkpoint.is_dir():
-        raise CheckpointError(f"{request.checkpoint}: checkpoint directory not found")
+    if request.checkpoint is not None:
+        from ukiyoe.gan.export import require_checkpoint_directory
+
+        require_checkpoint_directory(request.checkpoint)
     if not (request.data / "images.npy").is_file():
         raise DataError(f"{request.data}: prepared data not found (no images.npy; run `ukiyoe prepare`)")
     if request.samples is not None and not request.samples.exists():
@@ -61,13 +63,13 @@ def real_subset(images: np.ndarray, count: int, seed: int) -> np.ndarray:
 
 
 def draw_samples(
-    request: DiagnoseRequest, count: int, seed: int, batch_size: int, device: str
+    request: DiagnoseRequest, count: int, seed: int, batch_size: int, device: str, resolution: int
 ) -> tuple[Any, dict]:
     """Samples from the checkpoint's EMA generator, or the ``--samples`` image set (first ``count``)."""
     if request.samples is not None:
         from ukiyoe.diagnose.images import load_image_set
 
-        images = load_image_set(request.samples)
+        images = load_image_set(request.samples, resolution)
         return (images[:count] if request.num_samples is not None else images), {}
     from ukiyoe.gan.export import load_generator
 
@@ -90,7 +92,9 @@ def run(request: DiagnoseRequest) -> dict[str, Any]:
     device = resolve_device(request.device)
     prepared = load_prepared(request.data)
     classifier = load_mode_classifier(request.data)
-    samples, meta = draw_samples(request, options.num_samples, options.seed, options.batch_size, device)
+    samples, meta = draw_samples(
+        request, options.num_samples, options.seed, options.batch_size, device, prepared.images.shape[1]
+    )
     # PRDC coverage depends on the ratio of generated to real samples: measure against equally many.
     real = real_subset(prepared.images, min(options.num_real, len(samples)), options.seed)
     diagnosis = diagnose_samples(

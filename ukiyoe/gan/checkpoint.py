@@ -106,7 +106,10 @@ def save_checkpoint(
 def verify_checkpoint(entry: CheckpointEntry) -> None:
     """Raise CheckpointError unless the sidecar exists and matches the file's sha256."""
     if not entry.sidecar.is_file():
-        raise CheckpointError(f"{entry.path}: no sha256 sidecar (the write did not finish)")
+        raise CheckpointError(
+            f"{entry.path}: no sha256 sidecar {entry.sidecar.name} (deleted, not copied along, or a write "
+            "interrupted before it); ukiyoe loads only checkpoints whose checksum it can verify"
+        )
     expected = entry.sidecar.read_text().split()[:1]
     if not expected or expected[0] != sha256_file(entry.path):
         raise CheckpointError(
@@ -114,15 +117,25 @@ def verify_checkpoint(entry: CheckpointEntry) -> None:
         )
 
 
+def refusal_detail(error: pickle.UnpicklingError) -> str:
+    """What the file asked the unpickler for, without PyTorch's advice to load it with code enabled."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    named = [line for line in lines if "GLOBAL" in line or "Unsupported" in line or "unsupported" in line]
+    return (named or [type(error).__name__])[0].rstrip(".")
+
+
 def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
     """Load one checkpoint with weights-only unpickling; anything that would run code is refused."""
     try:
         payload = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise CheckpointError(f"{path}: refused, not a weights-only checkpoint ({first_line})") from None
-    except (RuntimeError, EOFError, OSError, ValueError) as error:
-        raise CheckpointError(f"{path}: unreadable checkpoint ({type(error).__name__}: {error})") from None
+        raise CheckpointError(
+            f"{path}: refused, not a weights-only checkpoint ({refusal_detail(error)}); ukiyoe never "
+            "unpickles anything but tensors and plain values, because unpickling can run any code"
+        ) from None
+    except Exception as error:  # a damaged zip or pickle surfaces as many types (RuntimeError, KeyError...)
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise CheckpointError(f"{path}: unreadable checkpoint ({type(error).__name__}: {first})") from None
     if not isinstance(payload, dict) or "format" not in payload:
         raise CheckpointError(f"{path}: not a ukiyoe checkpoint (no 'format' key)")
     return payload

@@ -46,12 +46,24 @@ class LoadedGenerator:
         return torch.cat(chunks)
 
 
+def require_checkpoint_directory(directory: Path) -> None:
+    """A run's checkpoints are read as a directory (config, files and sidecars together), never one file."""
+    if directory.is_file():
+        raise CheckpointError(
+            f"{directory}: a file, not a checkpoint directory (pass the directory that holds it and its "
+            f"config/, e.g. {directory.parent})"
+        )
+    if not directory.is_dir():
+        raise CheckpointError(f"{directory}: checkpoint directory not found")
+
+
 def load_generator(checkpoint_dir: Path | str, device: str | torch.device = "cpu") -> LoadedGenerator:
     """The EMA generator of the newest valid checkpoint in ``checkpoint_dir`` (e.g. ``checkpoints/fixed``)."""
     from ukiyoe.config import activate, load_compiled
     from ukiyoe.gan.assemble import GAN_MODULES, assemble_generator
 
     directory = Path(checkpoint_dir)
+    require_checkpoint_directory(directory)
     compiled = load_compiled(directory / "config")
     activate(compiled, GAN_MODULES, skip_unknown=True)
     found = load_newest_valid(directory, "cpu")

@@ -22,6 +22,7 @@ from ukiyoe.gan.networks import Networks
 from ukiyoe.gan.regularizers import GradientPenalty, InstanceNoise, LabelSmoothing, R1Penalty
 from ukiyoe.gan.relativistic import ZeroCenteredPenalties, pairing_loss, penalised_objective
 from ukiyoe.gan.schedules import GrowthCurriculum, IsolationSchedule
+from ukiyoe.ranges import declare, one_of
 
 LOSS_TYPES = ("non_saturating", "hinge", "wasserstein", "relativistic")
 PHASES = ("D", "Dreg", "critic", "G")
@@ -65,6 +66,7 @@ def frozen(*modules: nn.Module | None) -> Iterator[None]:
 
 # The networks and schedules come from ``assemble``; gin binds only the objective's own choices.
 @gin.configurable(module="ukiyoe.gan", denylist=["networks", "isolation", "growth"])
+@declare(loss_type=one_of(*LOSS_TYPES), critic_loss_type=one_of(*LOSS_TYPES))
 class GANLoss:
     """``loss_type`` for D and G; ``critic_loss_type`` (default: the same) for the transformer critic.
 
@@ -89,9 +91,6 @@ class GANLoss:
         adaptive_critic_weight: bool = False,
     ):
         critic_loss_type = critic_loss_type or loss_type
-        for name, value in (("loss_type", loss_type), ("critic_loss_type", critic_loss_type)):
-            if value not in LOSS_TYPES:
-                raise ConfigError(f"GANLoss.{name}: must be one of {LOSS_TYPES}, got {value!r}")
         if label_smoothing is not None and loss_type != "non_saturating":
             raise ConfigError(f"GANLoss.label_smoothing: needs loss_type non_saturating, got {loss_type!r}")
         self.networks = networks

@@ -8,10 +8,16 @@ from torch import nn
 
 from ukiyoe.gan.networks import Networks
 from ukiyoe.gan.schedules import LearningRates
+from ukiyoe.ranges import Between, Each, declare
 
 
 # ``fused`` is the training loop's choice (it depends on the device), not the experiment's.
 @gin.configurable(module="ukiyoe.gan", denylist=["learning_rates", "fused"])
+@declare(
+    betas=Each(Between(0, 1, high_open=True)),
+    critic_betas=Each(Between(0, 1, high_open=True)),
+    eps=Between(0, low_open=True),
+)
 def build_optimizers(
     networks: Networks,
     learning_rates: LearningRates,

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import gin
 import torch
 
-from ukiyoe.errors import ConfigError
+from ukiyoe.ranges import Between, declare
 
 Critic = Callable[[torch.Tensor], torch.Tensor]
 
@@ -26,12 +26,11 @@ def _input_gradient(critic: Critic, images: torch.Tensor) -> torch.Tensor:
 
 
 @gin.configurable(module="ukiyoe.gan")
+@declare(weight=Between(0))
 class GradientPenalty:
     """WGAN-GP: weight · E[(‖∇D(x̂)‖ − 1)²] at random interpolates x̂ between real and fake images."""
 
     def __init__(self, weight: float = 10.0):
-        if weight < 0:
-            raise ConfigError(f"GradientPenalty.weight: must be >= 0, got {weight}")
         self.weight = weight
 
     def __call__(self, critic: Critic, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
@@ -42,14 +41,11 @@ class GradientPenalty:
 
 
 @gin.configurable(module="ukiyoe.gan")
+@declare(gamma=Between(0), interval=Between(1))
 class R1Penalty:
     """R1: gamma/2 · E[‖∇D(x_real)‖²], applied lazily every ``interval`` D steps (scaled up to match)."""
 
     def __init__(self, gamma: float = 10.0, interval: int = 16):
-        if gamma < 0:
-            raise ConfigError(f"R1Penalty.gamma: must be >= 0, got {gamma}")
-        if interval < 1:
-            raise ConfigError(f"R1Penalty.interval: must be >= 1, got {interval}")
         self.gamma = gamma
         self.interval = interval
 
@@ -59,16 +55,16 @@ class R1Penalty:
 
 
 @gin.configurable(module="ukiyoe.gan")
+@declare(real_target=Between(0.5, 1, low_open=True))
 class LabelSmoothing:
     """One-sided smoothing: real images are labelled ``real_target`` (< 1) so D never becomes certain."""
 
     def __init__(self, real_target: float = 0.9):
-        if not 0.5 < real_target <= 1.0:
-            raise ConfigError(f"LabelSmoothing.real_target: must be in (0.5, 1], got {real_target}")
         self.real_target = real_target
 
 
 @gin.configurable(module="ukiyoe.gan")
+@declare(sigma=Between(0), anneal_epochs=Between(0))
 class InstanceNoise:
     """Gaussian noise of std ``sigma`` on D's inputs, so real and fake distributions overlap.
 
@@ -76,10 +72,6 @@ class InstanceNoise:
     """
 
     def __init__(self, sigma: float = 0.05, anneal_epochs: int = 0):
-        if sigma < 0:
-            raise ConfigError(f"InstanceNoise.sigma: must be >= 0, got {sigma}")
-        if anneal_epochs < 0:
-            raise ConfigError(f"InstanceNoise.anneal_epochs: must be >= 0, got {anneal_epochs}")
         self.sigma = sigma
         self.anneal_epochs = anneal_epochs
 

@@ -15,7 +15,7 @@ import gin
 import torch
 from torch.nn import functional as F
 
-from ukiyoe.errors import ConfigError
+from ukiyoe.ranges import Between, declare
 
 Critic = Callable[[torch.Tensor], torch.Tensor]
 
@@ -26,6 +26,7 @@ def pairing_loss(winner: torch.Tensor, loser: torch.Tensor) -> torch.Tensor:
 
 
 @gin.configurable(module="ukiyoe.gan")
+@declare(gamma=Between(0), final_gamma=Between(0), decay_epochs=Between(0))
 class ZeroCenteredPenalties:
     """gamma/2 · (E‖∇D(real)‖² + E‖∇D(fake)‖²), every D step.
 
@@ -37,11 +38,6 @@ class ZeroCenteredPenalties:
     def __init__(self, gamma: float = 1.0, final_gamma: float | None = None, decay_epochs: int = 0,
                  r2: bool = True):
         final_gamma = gamma if final_gamma is None else final_gamma
-        if gamma < 0 or final_gamma < 0:
-            raise ConfigError(f"ZeroCenteredPenalties.gamma/final_gamma: must be >= 0, got {gamma}, "
-                              f"{final_gamma}")
-        if decay_epochs < 0:
-            raise ConfigError(f"ZeroCenteredPenalties.decay_epochs: must be >= 0, got {decay_epochs}")
         self.gamma, self.final_gamma, self.decay_epochs, self.r2 = gamma, final_gamma, decay_epochs, r2
 
     def gamma_at(self, epoch: int) -> float:

@@ -11,6 +11,7 @@ import gin
 from torch.optim import Optimizer
 
 from ukiyoe.errors import ConfigError
+from ukiyoe.ranges import Between, declare
 
 ISOLATED, ISOLATION_PERIOD, INTEGRATION = 1, 2, 3
 
@@ -21,17 +22,19 @@ def _check_epoch(epoch: int) -> None:
 
 
 @gin.configurable(module="ukiyoe.gan")
+@declare(
+    generator=Between(0, 1, low_open=True, high_open=True),
+    nca=Between(0, 1, low_open=True, high_open=True),
+    discriminator=Between(0, 1, low_open=True, high_open=True),
+    critic=Between(0, 1, low_open=True, high_open=True),
+    warmup_epochs=Between(0),
+)
 class LearningRates:
     """Per-network Adam learning rates, with an optional linear warm-up over ``warmup_epochs``."""
 
     def __init__(self, generator: float = 2e-4, nca: float = 2e-4, discriminator: float = 2e-4,
                  critic: float = 2e-4, warmup_epochs: int = 0):
         self.base = {"generator": generator, "nca": nca, "discriminator": discriminator, "critic": critic}
-        for name, value in self.base.items():
-            if not 0.0 < float(value) < 1.0:
-                raise ConfigError(f"LearningRates.{name}: must be in (0, 1), got {value!r}")
-        if warmup_epochs < 0:
-            raise ConfigError(f"LearningRates.warmup_epochs: must be >= 0, got {warmup_epochs}")
         self.warmup_epochs = warmup_epochs
 
     def at(self, network: str, epoch: int) -> float:
@@ -47,12 +50,11 @@ class LearningRates:
 
 
 @gin.configurable(module="ukiyoe.gan")
+@declare(early=Between(1), late=Between(1), switch_after_epoch=Between(0))
 class NCriticSchedule:
     """D steps per G step: ``early`` up to and including ``switch_after_epoch``, ``late`` afterwards."""
 
     def __init__(self, early: int = 1, late: int = 1, switch_after_epoch: int = 100):
-        if early < 1 or late < 1:
-            raise ConfigError(f"NCriticSchedule.early/late: must be >= 1, got {early}, {late}")
         self.early, self.late, self.switch_after_epoch = early, late, switch_after_epoch
 
     def __call__(self, epoch: int) -> int:
@@ -61,6 +63,7 @@ class NCriticSchedule:
 
 
 @gin.configurable(module="ukiyoe.gan")
+@declare(isolation_end=Between(0), period_end=Between(0), ramp_epochs=Between(0), max_weight=Between(0))
 class IsolationSchedule:
     """When the transformer critic may influence the generator, and with what weight.
 
@@ -74,12 +77,9 @@ class IsolationSchedule:
     def __init__(self, enabled: bool = False, isolation_end: int = 200, period_end: int = 250,
                  ramp_epochs: int = 50, max_weight: float = 1.0, critic_trains_in_isolation: bool = True,
                  critic_trains_in_period: bool = False):
-        if not 0 <= isolation_end <= period_end:
-            raise ConfigError(f"IsolationSchedule: need 0 <= isolation_end <= period_end, "
+        if isolation_end > period_end:
+            raise ConfigError(f"IsolationSchedule: need isolation_end <= period_end, "
                               f"got {isolation_end}, {period_end}")
-        if ramp_epochs < 0 or max_weight < 0:
-            raise ConfigError(f"IsolationSchedule.ramp_epochs/max_weight: must be >= 0, got {ramp_epochs}, "
-                              f"{max_weight}")
         self.enabled = enabled
         self.isolation_end, self.period_end, self.ramp_epochs = isolation_end, period_end, ramp_epochs
         self.max_weight = max_weight
@@ -108,6 +108,12 @@ class IsolationSchedule:
 
 
 @gin.configurable(module="ukiyoe.gan")
+@declare(
+    ramp_epochs=Between(0),
+    start_scale=Between(0, 1, low_open=True),
+    boost=Between(0),
+    boost_decay_epochs=Between(0),
+)
 class GrowthCurriculum:
     """Growth first: the NCA runs few steps early on and a bonus rewards keeping cells alive.
 
@@ -120,10 +126,6 @@ class GrowthCurriculum:
 
     def __init__(self, enabled: bool = False, ramp_epochs: int = 0, start_scale: float = 0.25,
                  boost: float = 0.1, boost_decay_epochs: int = 0):
-        if ramp_epochs < 0 or boost_decay_epochs < 0 or boost < 0:
-            raise ConfigError("GrowthCurriculum: ramp_epochs, boost and boost_decay_epochs must be >= 0")
-        if not 0.0 < start_scale <= 1.0:
-            raise ConfigError(f"GrowthCurriculum.start_scale: must be in (0, 1], got {start_scale}")
         self.enabled = enabled
         self.ramp_epochs, self.start_scale = ramp_epochs, start_scale
         self.boost, self.boost_decay_epochs = boost, boost_decay_epochs

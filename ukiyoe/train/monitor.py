@@ -104,8 +104,14 @@ def progress_bar(total: int, initial: int, enabled: bool) -> tqdm:
                 mininterval=1.0)
 
 
+def progress_postfix(values: dict[str, float]) -> dict[str, str]:
+    """The losses and the watchdog's diversity, which is NaN (and left out) until its first check."""
+    unmeasured = not math.isfinite(values.get("watchdog/diversity", 0.0))
+    shown = {key: value for key, value in values.items() if not (unmeasured and key == "watchdog/diversity")}
+    return {short: f"{shown[key]:.3g}" for key, short in PROGRESS_KEYS.items() if key in shown}
+
+
 def show_progress(bar: tqdm, values: dict[str, float]) -> None:
     """One step forward, with the losses and the last watchdog diversity beside the bar."""
     bar.update(1)
-    bar.set_postfix({short: f"{values[key]:.3g}" for key, short in PROGRESS_KEYS.items() if key in values},
-                    refresh=False)
+    bar.set_postfix(progress_postfix(values), refresh=False)

@@ -7,11 +7,24 @@ from dataclasses import dataclass
 import gin
 
 from ukiyoe.errors import ConfigError
+from ukiyoe.ranges import Between, declare, one_of
 
 AMP_MODES = (None, "bf16")
 
 
 @gin.configurable
+@declare(
+    epochs=Between(1),
+    batch_size=Between(1),
+    seed=Between(0),
+    ema_beta=Between(0, 1, high_open=True),
+    checkpoint_every=Between(1),
+    sample_every=Between(1),
+    sample_count=Between(1),
+    keep_last=Between(1),
+    amp=one_of(*(mode for mode in AMP_MODES if mode is not None)),
+    cpu_threads=Between(0),
+)
 @dataclass(frozen=True)
 class TrainOptions:
     """What the loop does, how often it saves and samples, and how it uses the hardware.
@@ -38,18 +51,6 @@ class TrainOptions:
     cpu_threads: int = 0
 
     def __post_init__(self) -> None:
-        positive = ("epochs", "batch_size", "checkpoint_every", "sample_every", "sample_count", "keep_last")
-        for name in positive:
-            if int(getattr(self, name)) < 1:
-                raise ConfigError(f"TrainOptions.{name} must be >= 1, got {getattr(self, name)!r}")
-        if not 0.0 <= self.ema_beta < 1.0:
-            raise ConfigError(f"TrainOptions.ema_beta must be in [0, 1), got {self.ema_beta!r}")
-        if self.cpu_threads < 0:
-            raise ConfigError(
-                f"TrainOptions.cpu_threads must be >= 0 (0: torch's default), got {self.cpu_threads!r}"
-            )
-        if self.amp not in AMP_MODES:
-            raise ConfigError(f"TrainOptions.amp must be one of {AMP_MODES}, got {self.amp!r}")
         if self.device != "auto" and self.device.split(":")[0] not in ("cpu", "cuda", "mps"):
             raise ConfigError(
                 f"TrainOptions.device must be 'auto', 'cpu', 'cuda[:N]' or 'mps', got {self.device!r}"

@@ -6,13 +6,18 @@ workspace when they finish: ``$UKIYOE_RUNS_DIR``, else ``$DVC_ROOT/runs/sacred``
 
 from __future__ import annotations
 
+import logging
 import os
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ukiyoe.errors import ConfigError
 from ukiyoe.train.signals import StopRequested
+
+# Sacred imports pkg_resources, whose deprecation warning says nothing a ukiyoe user can act on.
+warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
 
 ENV_PASSED_TO_RUN_INFO = (
     "DVC_EXP_NAME",
@@ -72,6 +77,13 @@ class Tracker:
             self.run.info.setdefault("watchdog_events", []).append(dict(event))
 
 
+class _WithoutResultDump(logging.Filter):
+    """Sacred logs the main function's whole return value; the train command prints its own summary."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Result:")
+
+
 class _Interrupted(Exception):
     """Carries a StopRequested through Sacred, which records INTERRUPTED for SacredInterrupt subclasses."""
 
@@ -90,6 +102,9 @@ def run_tracked(
     SETTINGS.DISCOVER_SOURCES = "none"
     SETTINGS.DISCOVER_DEPENDENCIES = "none"
     experiment = Experiment("ukiyoe-train", interactive=True, save_git_info=False)
+    run_logger = logging.getLogger(experiment.path)  # the child of the root logger Sacred logs runs on
+    if not any(isinstance(f, _WithoutResultDump) for f in run_logger.filters):
+        run_logger.addFilter(_WithoutResultDump())
     experiment.observers.append(make_observer(observer_url))
     experiment.add_config(config)
     run_info = dict(info)

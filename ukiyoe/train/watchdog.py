@@ -14,7 +14,7 @@ from typing import Any
 import gin
 import torch
 
-from ukiyoe.errors import ConfigError
+from ukiyoe.ranges import Between, Each, declare, one_of
 
 REMEDIES = ("halve_gen_lr", "raise_n_critic")
 ACTIONS = ("rollback", "log")
@@ -110,6 +110,18 @@ class WatchdogState:
 
 
 @gin.configurable
+@declare(
+    interval=Between(1),
+    sample_count=Between(2),
+    min_diversity=Between(0),
+    max_duplicate_rate=Between(0, 1),
+    duplicate_distance=Between(0),
+    max_d_accuracy=Between(0, 1),
+    patience=Between(1),
+    action=one_of(*ACTIONS),
+    remedies=Each(one_of(*REMEDIES)),
+    max_rollbacks=Between(0),
+)
 @dataclass(frozen=True)
 class CollapseWatchdog:
     """Thresholds, remedy and rollback budget; a threshold of None switches that indicator off.
@@ -127,17 +139,6 @@ class CollapseWatchdog:
     action: str = "rollback"
     remedies: tuple[str, ...] = REMEDIES
     max_rollbacks: int = 3
-
-    def __post_init__(self) -> None:
-        if self.interval < 1 or self.sample_count < 2 or self.patience < 1 or self.max_rollbacks < 0:
-            raise ConfigError(
-                "CollapseWatchdog: interval and patience must be >= 1, sample_count >= 2, max_rollbacks >= 0"
-            )
-        if self.action not in ACTIONS:
-            raise ConfigError(f"CollapseWatchdog.action must be one of {ACTIONS}, got {self.action!r}")
-        unknown = [remedy for remedy in self.remedies if remedy not in REMEDIES]
-        if unknown:
-            raise ConfigError(f"CollapseWatchdog.remedies: unknown {unknown} (known: {list(REMEDIES)})")
 
     def reasons(self, indicators: Indicators) -> list[str]:
         """Every threshold these indicators cross, as readable phrases."""

@@ -13,6 +13,7 @@ from torch.nn import functional as F
 
 from ukiyoe.errors import ConfigError
 from ukiyoe.gan.networks.layers import maybe_spectral_norm
+from ukiyoe.ranges import Between, declare, one_of
 
 
 class Attention(nn.Module):
@@ -53,6 +54,15 @@ class TransformerBlock(nn.Module):
 
 
 @gin.configurable(module="ukiyoe.gan")
+@declare(
+    image_size=Between(1),
+    patch_size=Between(1),
+    dim=Between(1),
+    depth=Between(1),
+    heads=Between(1),
+    mlp_ratio=Between(1),
+    pooling=one_of("cls", "mean"),
+)
 class TransformerCritic(nn.Module):
     """Non-overlapping ``patch_size`` patches, ``depth`` pre-norm blocks, one logit from CLS or mean pool."""
 
@@ -73,8 +83,6 @@ class TransformerCritic(nn.Module):
             raise ConfigError(f"TransformerCritic.patch_size: {patch_size} does not divide {image_size}")
         if dim % heads:
             raise ConfigError(f"TransformerCritic.heads: {heads} does not divide dim {dim}")
-        if pooling not in ("cls", "mean"):
-            raise ConfigError(f"TransformerCritic.pooling: must be 'cls' or 'mean', got {pooling!r}")
         self.image_size = image_size
         self.pooling = pooling
         patchify = nn.Conv2d(3, dim, patch_size, stride=patch_size)

@@ -8,11 +8,17 @@ import gin
 import torch
 from torch import nn
 
-from ukiyoe.errors import ConfigError
 from ukiyoe.gan.networks.layers import MinibatchStdDev, kaiming_init, maybe_spectral_norm
+from ukiyoe.ranges import Between, PowerOfTwo, declare
 
 
 @gin.configurable(module="ukiyoe.gan")
+@declare(
+    resolution=PowerOfTwo(8, 256),
+    channels=Between(1),
+    max_channels=Between(1),
+    dropout=Between(0, 1, high_open=True),
+)
 class Discriminator(nn.Module):
     """Channels double at each halving from ``channels`` up to ``max_channels``.
 
@@ -31,10 +37,6 @@ class Discriminator(nn.Module):
     ):
         super().__init__()
         halvings = math.log2(resolution / 4)
-        if not halvings.is_integer() or not 1 <= halvings <= 6:
-            raise ConfigError(f"Discriminator.resolution: must be a power of two in 8..256, got {resolution}")
-        if not 0.0 <= dropout < 1.0:
-            raise ConfigError(f"Discriminator.dropout: must be in [0, 1), got {dropout}")
         self.resolution = resolution
         layers: list[nn.Module] = [maybe_spectral_norm(nn.Conv2d(3, channels, 3, padding=1), spectral_norm),
                                    nn.LeakyReLU(0.2)]

@@ -6,11 +6,12 @@ import gin
 import torch
 from torch import nn
 
-from ukiyoe.errors import ConfigError
 from ukiyoe.gan.networks.layers import kaiming_init
+from ukiyoe.ranges import Between, declare
 
 
 @gin.configurable(module="ukiyoe.gan")
+@declare(z_dim=Between(1), w_dim=Between(1), num_layers=Between(1), hidden_dim=Between(1))
 class MappingNetwork(nn.Module):
     """Normalised z followed by ``num_layers`` linear layers with LeakyReLU(0.2)."""
 
@@ -23,8 +24,6 @@ class MappingNetwork(nn.Module):
         normalize_z: bool = True,
     ):
         super().__init__()
-        if num_layers < 1:
-            raise ConfigError(f"MappingNetwork.num_layers: must be >= 1, got {num_layers}")
         self.z_dim = z_dim
         self.w_dim = w_dim
         self.normalize_z = normalize_z

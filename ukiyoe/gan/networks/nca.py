@@ -16,6 +16,7 @@ from torch.nn import functional as F
 from torch.utils.checkpoint import checkpoint
 
 from ukiyoe.errors import ConfigError
+from ukiyoe.ranges import Between, declare, one_of
 
 IDENTITY = torch.tensor([[0.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 0.0]])
 SOBEL_X = torch.outer(torch.tensor([1.0, 2.0, 1.0]), torch.tensor([-1.0, 0.0, 1.0])) / 8.0
@@ -36,6 +37,17 @@ class NCAOutput:
 
 # w_dim comes from the mapping network (Generator passes it), so gin may not bind it here.
 @gin.configurable(module="ukiyoe.gan", denylist=["w_dim"])
+@declare(
+    hidden_channels=Between(0),
+    update_channels=Between(1),
+    conditioning=one_of(*CONDITIONINGS),
+    conditioning_hidden=Between(1),
+    dropout=Between(0, 1, high_open=True),
+    fire_rate=Between(0, 1, low_open=True),
+    alive_threshold=Between(0, 1),
+    min_steps=Between(1),
+    max_steps=Between(1),
+)
 class NCARefiner(nn.Module):
     """Refines an image in [-1, 1] over a random number of steps in [``min_steps``, ``max_steps``].
 
@@ -65,12 +77,8 @@ class NCARefiner(nn.Module):
         checkpoint_steps: bool = False,
     ):
         super().__init__()
-        if conditioning not in CONDITIONINGS:
-            raise ConfigError(f"NCARefiner.conditioning: {conditioning!r} is not one of {CONDITIONINGS}")
-        if not 1 <= min_steps <= max_steps:
-            raise ConfigError(f"NCARefiner.min_steps, max_steps: need 1 <= {min_steps} <= {max_steps}")
-        if not 0.0 < fire_rate <= 1.0:
-            raise ConfigError(f"NCARefiner.fire_rate: must be in (0, 1], got {fire_rate}")
+        if min_steps > max_steps:
+            raise ConfigError(f"NCARefiner.min_steps, max_steps: need {min_steps} <= {max_steps}")
         self.state_channels = RGBA + hidden_channels
         self.fire_rate = fire_rate
         self.alive_threshold = alive_threshold

@@ -9,8 +9,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ukiyoe.errors import ConfigError
 from ukiyoe.gan.networks.layers import AdaIN, NoiseInput, kaiming_init
+from ukiyoe.ranges import Between, PowerOfTwo, declare, one_of
 
 START_RESOLUTION = 4
 
@@ -35,6 +35,12 @@ class StyleBlock(nn.Module):
 
 # w_dim comes from the mapping network (Generator passes it), so gin may not bind it here.
 @gin.configurable(module="ukiyoe.gan", denylist=["w_dim"])
+@declare(
+    resolution=PowerOfTwo(8, 256),
+    channels=Between(1),
+    min_channels=Between(1),
+    init=one_of("kaiming", "default"),
+)
 class SynthesisNetwork(nn.Module):
     """Maps w to an RGB image in [-1, 1] at ``resolution`` (a power of two, 8–256).
 
@@ -58,11 +64,6 @@ class SynthesisNetwork(nn.Module):
     ):
         super().__init__()
         doublings = math.log2(resolution / START_RESOLUTION)
-        if not doublings.is_integer() or not 1 <= doublings <= 6:
-            raise ConfigError(f"SynthesisNetwork.resolution: must be a power of two in 8..256, "
-                              f"got {resolution}")
-        if init not in ("kaiming", "default"):
-            raise ConfigError(f"SynthesisNetwork.init: must be 'kaiming' or 'default', got {init!r}")
         self.resolution = resolution
         self.w_dim = w_dim
         input_tensor = torch.randn(1, channels, START_RESOLUTION, START_RESOLUTION)
