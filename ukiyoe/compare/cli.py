@@ -34,7 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ablate.add_argument("--collect", action="store_true", help="write ranking.md and ranking.json")
     ablate.add_argument("--seeds", type=int, default=3, metavar="K", help="seeds 0..K-1 per run (default: 3)")
     ablate.add_argument("--experiment", type=Path, default=Path("experiments/fixed.gin"),
-                        help="the after side; its included fixes are ablated (default: %(default)s)")
+                        help="the experiment dvc.yaml's after side compiles; its fixes are ablated "
+                             "(default: %(default)s)")
     ablate.add_argument("--direction", action="append", choices=["out", "in"], default=[],
                         help="out: leave one fix out; in: add one to the baseline (repeatable; default both)")
     ablate.add_argument("--fixes-dir", type=Path, default=Path("experiments/fixes"),
