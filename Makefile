@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # would pull a multi-GB CUDA build. uv then installs the project quickly against it.
 TORCH_SPEC := torch==2.13.0
 
-.PHONY: venv demo test lint lint-container lock bench clean
+.PHONY: venv demo test lint lint-container lock bench plots plots-vendor clean
 
 venv: $(VENV)/.installed
 
@@ -22,6 +22,7 @@ demo: venv
 	@echo "before/after report: reports/compare/report.html (and report.md)"
 
 test: venv
+	-$(BIN)/python -m ukiyoe.plots.vendor   # without npm the offline-plots test skips, saying why
 	$(BIN)/ruff check ukiyoe tests benchmarks
 	$(BIN)/hadolint containers/Dockerfile
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -q
@@ -38,6 +39,14 @@ lock: venv
 
 bench: venv
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/bench_compile.py
+
+# Pinned Vega, Vega-Lite, Vega-Embed tarballs from the npm registry, checked against ukiyoe/plots/vendor.lock,
+# cached in .cache/plots-vendor (not in git). `ukiyoe plots` inlines them, so the page renders offline.
+plots-vendor: venv
+	$(BIN)/python -m ukiyoe.plots.vendor
+
+plots: venv plots-vendor
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/ukiyoe plots
 
 clean:
 	rm -rf data/prepared checkpoints reports metrics runs

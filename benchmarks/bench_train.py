@@ -2,7 +2,8 @@
 
 Each variant is a real ``ukiyoe train`` run (its own process) of ``--epochs`` epochs on synthetic data made
 by ``ukiyoe prepare``; the figure reported is the throughput after the first epoch (compilation and cuDNN
-autotuning excluded) taken from the run's summary.json. Prints one Markdown table row per variant.
+autotuning excluded) taken from the run's summary.json and details.json. Prints one Markdown table row
+per variant.
 
     python benchmarks/bench_train.py --profile full --count 8192 --batch-sizes 64 256 --epochs 2
     python benchmarks/bench_train.py --profile demo --variants fp32          # the CPU demo
@@ -112,6 +113,7 @@ def main() -> None:
                 print(f"| {batch_size} | {name} | {failure} | | | |", flush=True)
                 continue
             summary = json.loads((out / "metrics" / "summary.json").read_text())
+            summary.update(json.loads((out / "metrics" / "details.json").read_text()))
             summaries[f"{batch_size}/{name}"] = summary
             memory = summary.get("peak_memory_gib")
             print(

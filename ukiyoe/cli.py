@@ -15,10 +15,13 @@ from ukiyoe.errors import UkiyoeError
 # Each module exposes ``register(subparsers)``, which adds its subcommand(s) and sets ``func``.
 STAGE_CLIS = (
     "ukiyoe.data.cli",
+    "ukiyoe.validate.cli",
     "ukiyoe.train.cli",
     "ukiyoe.diagnose.cli",
     "ukiyoe.compare.cli",
     "ukiyoe.config.cli",
+    "ukiyoe.plots.cli",
+    "ukiyoe.sample.cli",
 )
 
 

@@ -86,7 +86,8 @@ def history_csv(path: Path, collapsed: bool, epochs: int = 12) -> None:
 
 
 def write_report(root: Path, side: str, metrics: dict[str, Any], config: dict[str, Any] | None,
-                 collapsed: bool, sources: dict[str, str] | None = None) -> Path:
+                 collapsed: bool, sources: dict[str, str] | None = None,
+                 training_summary: dict[str, Any] | None = None) -> Path:
     report = root / "reports" / side
     report.mkdir(parents=True)
     (report / "metrics.json").write_text(json.dumps(metrics))
@@ -97,6 +98,9 @@ def write_report(root: Path, side: str, metrics: dict[str, Any], config: dict[st
         write_compiled(config_dir, config, sources or {})
     training = root / "metrics" / "train" / side
     history_csv(training / "history.csv", collapsed)
+    if training_summary is not None:
+        (training / "summary.json").write_text(json.dumps(training_summary))
+        (training / "details.json").write_text(json.dumps({"steps": 120, "images_per_second": -1.0}))
     card = {"git_commit": "abc123", "seed": 0, "checkpoint": str(root / "checkpoints" / side),
             "compiled_config": str(config_dir), "training_metrics": str(training), "samples": None}
     (report / "card.json").write_text(json.dumps(card))
@@ -105,7 +109,8 @@ def write_report(root: Path, side: str, metrics: dict[str, Any], config: dict[st
 
 @pytest.fixture
 def report_pair(tmp_path: Path) -> tuple[Path, Path]:
-    before = write_report(tmp_path, "collapsed", COLLAPSED_METRICS, COLLAPSED_CONFIG, collapsed=True)
+    before = write_report(tmp_path, "collapsed", COLLAPSED_METRICS, COLLAPSED_CONFIG, collapsed=True,
+                          training_summary={"images_per_second": 310.5, "seconds": 42.0})
     after = write_report(tmp_path, "fixed", FIXED_METRICS, FIXED_CONFIG, collapsed=False,
                          sources=FIXED_SOURCES)
     return before, after

@@ -1,4 +1,5 @@
-"""Render a report.html in headless Chromium and save a PNG, to check that the page shows what it claims.
+"""Render a page in headless Chromium and save a PNG (or dump the DOM after its scripts ran), to check
+that the page shows what it claims.
 
 ``python tests/compare/screenshot.py reports/compare/report.html docs/images/compare-report.png`` refreshes
 the image in the docs. The browser is isolated: its own profile directory, no network services, no GPU.
@@ -26,30 +27,47 @@ def find_chromium() -> Path | None:
     return Path(found) if found else None
 
 
-def screenshot(html_path: Path, png_path: Path, window: tuple[int, int] = WINDOW,
-               timeout: float = 60.0) -> Path:
-    """Save a window-sized screenshot of ``html_path``; a missing browser or a failed render is an error."""
+def _browser_command(browser: Path, profile: str, *flags: str) -> list[str]:
+    return [
+        str(browser), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
+        f"--user-data-dir={profile}", *flags,
+    ]
+
+
+def _run_browser(html_path: Path, timeout: float, *flags: str) -> subprocess.CompletedProcess[str]:
     browser = find_chromium()
     if browser is None:
         raise UkiyoeError("chromium not found (install it: apt-get install -y chromium)")
     if not html_path.is_file():
-        raise UkiyoeError(f"{html_path}: no such report")
-    png_path.parent.mkdir(parents=True, exist_ok=True)
+        raise UkiyoeError(f"{html_path}: no such page")
     with tempfile.TemporaryDirectory(prefix="ukiyoe-chromium-") as profile:
-        command = [
-            str(browser), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
-            f"--user-data-dir={profile}", f"--screenshot={png_path.resolve()}",
-            f"--window-size={window[0]},{window[1]}", html_path.resolve().as_uri(),
-        ]
+        command = [*_browser_command(browser, profile, *flags), html_path.resolve().as_uri()]
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+            return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
             raise UkiyoeError(f"chromium did not finish rendering {html_path} in {timeout:.0f} s") from None
+
+
+def screenshot(html_path: Path, png_path: Path, window: tuple[int, int] = WINDOW,
+               timeout: float = 60.0) -> Path:
+    """Save a window-sized screenshot of ``html_path``; a missing browser or a failed render is an error."""
+    png_path.parent.mkdir(parents=True, exist_ok=True)
+    done = _run_browser(html_path, timeout, f"--screenshot={png_path.resolve()}",
+                        f"--window-size={window[0]},{window[1]}")
     if done.returncode != 0 or not png_path.is_file():
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
         raise UkiyoeError(f"chromium could not render {html_path}: {last}")
     return png_path
+
+
+def dump_dom(html_path: Path, script_budget_ms: int = 10_000, timeout: float = 60.0) -> str:
+    """The page's DOM after its scripts ran (up to ``script_budget_ms`` of virtual time), as HTML text."""
+    done = _run_browser(html_path, timeout, f"--virtual-time-budget={script_budget_ms}", "--dump-dom")
+    if done.returncode != 0 or "<html" not in done.stdout:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise UkiyoeError(f"chromium could not render {html_path}: {last}")
+    return done.stdout
 
 
 def main() -> int:

@@ -1,10 +1,10 @@
 """``ukiyoe ablate --seeds K`` on a miniature real DVC project (real git, real DVC queue with two workers).
 
-The project's only stage is a small script standing in for train+diagnose of both sides: it receives
-``ablate.fix`` and ``ablate.add`` the way the real train stages do (``--without-fix`` / ``--with-fix`` in
-dvc.yaml) and ``seed``, and writes both sides' metrics files. One fix has a large known effect, the other
-none; every seed shifts every run by the same seed-dependent amount, so the zero effect must be called
-"within noise" and the large one significant.
+The project's only stage is a small script standing in for the whole pipeline: it receives ``ablate.fix``
+and ``ablate.add`` the way the real config compilation does (``--without-fix`` / ``--with-fix``) and
+``seed``, and writes the compare headline (``reports/compare/metrics.json``) with both sides. One fix has a
+large known effect, the other none; every seed shifts every run by the same seed-dependent amount, so the
+zero effect must be called "within noise" and the large one significant.
 """
 
 from __future__ import annotations
@@ -31,12 +31,13 @@ params = yaml.safe_load(open("params.yaml"))
 noise = [0.0, 0.4, -0.3, 0.2][params["seed"]]
 effects = {"ttur": (8, 0.5), "isolation": (0, 0.0)}
 removed, added = effects.get(args.without_fix, (0, 0.0)), effects.get(args.with_fix, (0, 0.0))
-for side, score, coverage in (("fixed", 2 + removed[0], 0.9 - removed[1]),
-                              ("collapsed", 12 - added[0], 0.1 + added[1])):
-    os.makedirs(f"reports/{side}", exist_ok=True)
-    metrics = {"collapse_score": score + noise, "coverage": round(coverage + noise / 10, 3),
-               "epochs_run": params["epochs"]}
-    json.dump(metrics, open(f"reports/{side}/metrics.json", "w"))
+before, after = 12 - added[0] + noise, 2 + removed[0] + noise
+os.makedirs("reports/compare", exist_ok=True)
+metrics = {"collapse": f"{before:g} → {after:g}", "verdict": "improved" if after < before else "worse",
+           "collapse_before": before, "collapse_after": after,
+           "coverage_before": round(0.1 + added[1] + noise / 10, 3),
+           "coverage_after": round(0.9 - removed[1] + noise / 10, 3), "epochs_run": params["epochs"]}
+json.dump(metrics, open("reports/compare/metrics.json", "w"))
 '''
 
 DVC_YAML = f'''stages:
@@ -45,9 +46,7 @@ DVC_YAML = f'''stages:
     deps: [train.py, experiments]
     params: [ablate.fix, ablate.add, epochs, seed]
     metrics:
-      - reports/fixed/metrics.json:
-          cache: false
-      - reports/collapsed/metrics.json:
+      - reports/compare/metrics.json:
           cache: false
 '''
 EXPERIMENT = "include 'base.gin'\ninclude 'fixes/isolation.gin'\ninclude 'fixes/ttur.gin'\n"
@@ -126,7 +125,7 @@ def test_extra_overrides_and_seeds_reach_every_queued_run(ablated_repo):
         data = entry["revs"][0]["data"]
         assert data["params"]["params.yaml"]["data"]["epochs"] == 1
         seeds.append(data["params"]["params.yaml"]["data"]["seed"])
-        assert data["metrics"]["reports/fixed/metrics.json"]["data"]["epochs_run"] == 1
+        assert data["metrics"]["reports/compare/metrics.json"]["data"]["epochs_run"] == 1
     assert sorted(seeds) == sorted(list(range(SEEDS)) * 5)
 
 
@@ -141,9 +140,10 @@ def test_compare_tabulates_real_dvc_experiments(ablated_repo, report_pair, tmp_p
             "--exp", *names]
     assert run(argv) == 0
     markdown = (out / "report.md").read_text()
-    assert "| experiment | state | ablate.fix | collapse_score (↓) |" in markdown
-    assert f"| {names[0]} | success | none | 2 |" in markdown
-    assert f"| {names[1]} | success | ttur | 10 |" in markdown
+    columns = ("experiment", "state", "ablate.fix", "collapse", "verdict", "collapse_before")
+    assert f"| {' | '.join(columns)} |" in markdown
+    assert f"| {names[0]} | success | none | 12 → 2 | improved | 12 |" in markdown
+    assert f"| {names[1]} | success | ttur | 12 → 10 | improved | 12 |" in markdown
     assert "DVC experiments" in (out / "report.html").read_text()
 
 
@@ -157,9 +157,12 @@ def test_unknown_experiment_is_one_error(ablated_repo, report_pair, tmp_path, ca
     assert "experiment 'no-such-exp' not found in 'dvc exp show'" in capsys.readouterr().err
 
 
+PER_SIDE = ("reports/fixed/metrics.json", "reports/collapsed/metrics.json")  # per-side reports, plain keys
+
+
 def record(name: str, metrics: dict | None, baseline: dict | None = None, state: str = "success"
            ) -> ExperimentRecord:
-    files = {"reports/fixed/metrics.json": metrics, "reports/collapsed/metrics.json": baseline}
+    files = dict(zip(PER_SIDE, (metrics, baseline), strict=True))
     return ExperimentRecord(rev=name.ljust(40, "0"), name=name, baseline="b" * 40, state=state,
                             timestamp=None, params={}, metrics={k: v for k, v in files.items() if v})
 
@@ -171,7 +174,7 @@ def test_a_failed_run_is_left_out_and_a_fully_failed_fix_is_listed_unmeasured():
                 record(f"ablate-{tag}-out-ttur-s1", None, state="failed"),
                 record(f"ablate-{tag}-out-drop-out-s0", {"collapse_score": 1, "coverage": 0.95}),
                 record(f"ablate-{tag}-out-drop-out-s1", None, state="failed")]
-    ranking = rank_round(records, metrics=("collapse_score",))
+    ranking = rank_round(records, *PER_SIDE, metrics=("collapse_score",))
     assert [(e.fix, e.values, e.reference) for e in ranking.effects] == [("drop-out", (1.0,), (2.0,))]
     assert ranking.effects[0].effect == -1 and ranking.effects[0].verdict == "one seed: no significance call"
     assert ranking.unmeasured == ["out:ttur:collapse_score"]
@@ -182,8 +185,9 @@ def test_latest_round_wins_and_a_round_without_references_is_an_error():
                record("ablate-20260101000000-out-ttur-s0", {"collapse_score": 9}),
                record("ablate-20270101000000-out-ttur-s0", {"collapse_score": 9})]
     with pytest.raises(UkiyoeError, match=r"round 20270101000000: no run has both"):
-        rank_round(records)
-    assert rank_round(records, round_tag="20260101000000", metrics=("collapse_score",)).effects[0].effect == 7
+        rank_round(records, *PER_SIDE)
+    ranking = rank_round(records, *PER_SIDE, round_tag="20260101000000", metrics=("collapse_score",))
+    assert ranking.effects[0].effect == 7
 
 
 def test_plan_has_one_reference_and_each_fix_in_each_direction_per_seed():

@@ -18,7 +18,7 @@ def test_compare_writes_deltas_verdict_config_diff_and_figures(report_pair, tmp_
     assert run(["compare", "--before", str(before), "--after", str(after), "--out", str(out)]) == 0
     assert "verdict: fixed" in capsys.readouterr().out
 
-    metrics = json.loads((out / "metrics.json").read_text())
+    metrics = json.loads((out / "details.json").read_text())
     assert metrics["collapse_score_before"] == 12
     assert metrics["collapse_score_after"] == 2
     assert metrics["collapse_score_delta"] == -10
@@ -117,3 +117,30 @@ def test_compiled_config_edited_after_compiling_is_an_error(report_pair, tmp_pat
     operative.write_text(operative.read_text() + "Discriminator.dropout = 0.0\n")
     with pytest.raises(UkiyoeError, match=r"operative.gin: sha256 differs from config.sha256"):
         build_comparison(before, after)
+
+
+def test_dvc_metrics_file_is_the_short_before_after_headline(report_pair, tmp_path, run):
+    """`dvc exp show` keeps the first metrics column: both collapse scores in one cell, then the verdict; the
+    training speed comes from the headline summary.json, not from details.json; a missing value is omitted."""
+    before, after = report_pair
+    out = tmp_path / "compare"
+    assert run(["compare", "--before", str(before), "--after", str(after), "--out", str(out)]) == 0
+    headline = json.loads((out / "metrics.json").read_text())
+    assert list(headline)[:4] == ["collapse", "verdict", "collapse_before", "collapse_after"]
+    assert (headline["collapse"], headline["verdict"]) == ("12 → 2", "fixed")
+    assert (headline["collapse_before"], headline["collapse_after"]) == (12, 2)
+    assert headline["modes_after"] == 960 and headline["fid_before"] == 210.5
+    assert headline["img_per_s_before"] == 310.5 and headline["train_s_before"] == 42.0
+    assert "img_per_s_after" not in headline and "memorization_after" not in headline
+    assert len(headline) <= 21 and all(len(key) <= 18 for key in headline)
+
+
+def test_report_details_json_fills_in_what_metrics_json_leaves_out(report_pair, tmp_path, run):
+    before, after = report_pair
+    metrics = json.loads((after / "metrics.json").read_text())
+    headline = {key: metrics.pop(key) for key in ("collapse_score", "severity", "coverage", "modes_covered")}
+    (after / "metrics.json").write_text(json.dumps(headline))
+    (after / "details.json").write_text(json.dumps({**metrics, "coverage": -1.0}))
+    comparison = build_comparison(before, after)
+    assert comparison.after.metrics["recall"] == 0.83
+    assert comparison.after.metrics["coverage"] == 0.91

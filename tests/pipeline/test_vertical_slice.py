@@ -1,32 +1,37 @@
-"""End to end: a fresh clone runs `dvc repro`, then `dvc exp run -S gen_lr=5e-5` re-runs only the experiment.
+"""End to end on a fresh clone, tiny params: `dvc repro`, two sweeps, a failed sweep, a queued ablation.
 
-Real git, real DVC, real Sacred observer; tiny sizes so it fits in CI.
+Real git, real DVC, real Sacred observer. One module-scoped repro feeds every test, in file order: the
+failed sweep runs after the good ones, so it has their results to lose.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
-import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
+SWEEPS = {"lr-1e-4": "1e-4", "lr-2e-4": "2e-4"}  # the default gen_lr is 5e-5: both change something
 
 
-def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> str:
+def run(cmd: list[str], cwd: Path, env: dict[str, str], check: bool = True) -> str:
     result = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
-    assert result.returncode == 0, f"{' '.join(cmd)} failed:\n{result.stdout}\n{result.stderr}"
+    if check:
+        assert result.returncode == 0, f"{' '.join(cmd)} failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout + result.stderr
 
 
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str], str]:
-    """A clone of this repository with tiny params, after one full `dvc repro`."""
+    """A clone of this repository with tiny params, after one full `dvc repro` committed."""
     root = tmp_path_factory.mktemp("slice")
     clone = root / "clone"
     env = dict(os.environ)
@@ -35,31 +40,36 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     env.update(GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t")
     run(["git", "clone", "--quiet", str(REPO), str(clone)], root, env)
 
-    params = yaml.safe_load((clone / "params.yaml").read_text())
-    params.update(epochs=2, batch_size=16, gen_lr=1e-4)  # the sweep to 5e-5 below is then a change
-    params["data"]["count"] = 96
-    (clone / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    text = (clone / "params.yaml").read_text()
+    for key, value in (("epochs", 2), ("batch_size", 16), ("count", 96)):
+        text, replaced = re.subn(rf"^(\s*{key}:) \S+", rf"\g<1> {value}", text, count=1, flags=re.M)
+        assert replaced == 1, key
+    (clone / "params.yaml").write_text(text)  # comments and key order kept, as a user edits it
     run(["git", "commit", "--quiet", "-am", "tiny params"], clone, env)
 
     log = run(["dvc", "repro"], clone, env)
-    run(["git", "add", "dvc.lock", "reports", "metrics"], clone, env)
+    run(["git", "add", "dvc.lock", "configs", "reports", "metrics"], clone, env)
     run(["git", "commit", "--quiet", "-m", "baseline results"], clone, env)
     return clone, env, log
 
 
 def test_repro_leaves_before_after_report(pipeline: tuple[Path, dict[str, str], str]) -> None:
     clone, _, log = pipeline
-    stages = ("prepare", "train-collapsed", "train-fixed", "diagnose@collapsed", "diagnose@fixed", "compare")
+    stages = ("prepare", "validate", "train-collapsed", "train-fixed", "diagnose@collapsed", "diagnose@fixed",
+              "compare")
     for stage in stages:
         assert f"Running stage '{stage}'" in log
-    report = (clone / "reports/compare/report.md").read_text()
-    assert "collapse" in report.lower()
+    assert log.index("Running stage 'validate'") < log.index("Running stage 'train-")
+    assert "collapse" in (clone / "reports/compare/report.md").read_text().lower()
     assert (clone / "reports/compare/report.html").stat().st_size > 10_000  # embedded grids
-    for side in ("collapsed", "fixed"):
-        metrics = json.loads((clone / f"reports/{side}/metrics.json").read_text())
-        assert 0 <= metrics["collapse_score"] <= 15
-        for key in ("unique_pixel_ratio", "value_min", "value_max", "coverage"):
-            assert isinstance(metrics[key], float | int), key
+    headline = json.loads((clone / "reports/compare/metrics.json").read_text())
+    assert list(headline)[:2] == ["collapse", "verdict"]
+    assert headline["collapse"] == f"{headline['collapse_before']} → {headline['collapse_after']}"
+    assert all(0 <= headline[key] <= 15 for key in ("collapse_before", "collapse_after"))
+    assert headline["img_per_s_after"] > 0 and headline["train_s_after"] > 0
+    summary = json.loads((clone / "metrics/train/fixed/summary.json").read_text())
+    assert set(summary) == {"images_per_second", "seconds"}
+    assert json.loads((clone / "metrics/train/fixed/details.json").read_text())["epochs"] == 2
 
 
 def test_a_docs_only_change_reruns_nothing(pipeline: tuple[Path, dict[str, str], str]) -> None:
@@ -72,47 +82,125 @@ def test_a_docs_only_change_reruns_nothing(pipeline: tuple[Path, dict[str, str],
     assert "Running stage" not in run(["dvc", "repro"], clone, env)
 
 
-def test_sweep_reruns_only_the_experiment(pipeline: tuple[Path, dict[str, str], str]) -> None:
+def test_sweeps_rerun_only_the_experiment_and_show_readably(pipeline: tuple[Path, dict, str]) -> None:
     clone, env, _ = pipeline
     baseline_ckpts = sorted((clone / "checkpoints/collapsed").glob("*.pt"))
     assert baseline_ckpts
     mtimes = [p.stat().st_mtime_ns for p in baseline_ckpts]
-
-    log = run(["dvc", "exp", "run", "-S", "gen_lr=5e-5", "-n", "lr-5e-5"], clone, env)
-    assert "Running stage 'train-fixed'" in log
-    assert "Running stage 'train-collapsed'" not in log
-    assert "Running stage 'prepare'" not in log
+    for name, value in SWEEPS.items():
+        log = run(["dvc", "exp", "run", "-S", f"gen_lr={value}", "-n", name], clone, env)
+        assert "Running stage 'train-fixed'" in log
+        assert "Running stage 'train-collapsed'" not in log and "Running stage 'prepare'" not in log
     assert [p.stat().st_mtime_ns for p in baseline_ckpts] == mtimes
 
-    # DVC wrote the YAML 1.1 string '5e-05'; the compiled config holds a float.
-    compiled = clone / "checkpoints/fixed/config"
-    provenance = json.loads((compiled / "provenance.json").read_text())
-    flat = json.loads((compiled / "config.json").read_text())
-    bindings = provenance["bindings"]
-    from_params = [key for key, row in bindings.items() if row["source"] == "params.yaml:gen_lr"]
-    assert from_params and all(type(flat[key]) is float and flat[key] == 5e-05 for key in from_params)
+    # The sweep's value reached the compiled config as a float (DVC writes 2e-4 as YAML 1.1's string).
+    flat = json.loads((clone / "checkpoints/fixed/config/config.json").read_text())
+    assert type(flat["LearningRates.generator"]) is float and flat["LearningRates.generator"] == 2e-4
 
-    shown = subprocess.run(
-        ["dvc", "exp", "show", "--json"], cwd=clone, env=env, capture_output=True, text=True, check=True
-    )
-    experiment = find_experiment(json.loads(shown.stdout), "lr-5e-5")
-    assert experiment["params"]["params.yaml"]["data"]["gen_lr"] == 5e-05
-    assert 0 <= experiment["metrics"]["reports/fixed/metrics.json"]["data"]["collapse_score"] <= 15
+    # DVC budgets one character per column of the whole table, folded or not (~80 here: every exact code
+    # dep is a column), so at 120 columns the readable view is the changed columns plus the headline cell.
+    env120 = {**env, "COLUMNS": "120"}
+    table = run(["dvc", "exp", "show", "--no-pager", "--only-changed", "--keep", "^collapse$"], clone, env120)
+    assert max(len(line) for line in table.splitlines()) <= 120
+    rows = table_rows(table)
+    shown = exp_show_json(clone, env)
+    for name, value in SWEEPS.items():
+        row = next(cells for label, cells in rows.items() if f"[{name}]" in label)
+        assert float(row["gen_lr"]) == float(value)
+        headline = find_experiment(shown, name)["metrics"]["reports/compare/metrics.json"]["data"]
+        assert row["collapse"] == headline["collapse"]  # "before → after", whole
+        assert re.fullmatch(r"\d+(\.\d)? → \d+(\.\d)?", row["collapse"])
+    run(["dvc", "exp", "show", "--no-pager", "--sort-by", "collapse_after"], clone, env120)
+    diff = run(["dvc", "exp", "diff", "lr-1e-4", "lr-2e-4"], clone, env)
+    assert "gen_lr" in diff and "reports/compare/metrics.json" in diff
+    if (REPO / ".cache" / "plots-vendor").is_dir():
+        cache = str(REPO / ".cache" / "plots-vendor")
+        run(["ukiyoe", "plots", *SWEEPS, "--cache", cache], clone, env)
+        page = (clone / "reports/plots/index.html").read_text()
+        assert all(name in page for name in SWEEPS) and "<script src=" not in page
 
-    # The Sacred run of the sweep received the float too.
-    sacred_configs = [json.loads(p.read_text()) for p in Path(env["UKIYOE_RUNS_DIR"]).glob("*/config.json")]
-    generator_lrs = [c["gin"]["LearningRates"]["generator"] for c in sacred_configs]
-    assert 5e-05 in generator_lrs and all(type(lr) is float for lr in generator_lrs)
 
-
-def test_ablation_queues_real_runs_and_ranks_each_fix(pipeline: tuple[Path, dict[str, str], str]) -> None:
+def test_failed_sweep_loses_nothing(pipeline: tuple[Path, dict[str, str], str]) -> None:
     clone, env, _ = pipeline
-    run(["ukiyoe", "ablate", "-j", "2", "--seeds", "1", "--direction", "out", "--fix", "gradient_penalty",
-         "--fix", "n_critic"], clone, env)
+    kept = ["reports/compare/metrics.json", "reports/fixed/metrics.json", "metrics/train/fixed/summary.json",
+            "metrics/train/fixed/details.json", "metrics/train/fixed/history.csv",
+            *(str(p.relative_to(clone)) for p in (clone / "checkpoints/fixed").rglob("*") if p.is_file())]
+    before = {path: digest(clone / path) for path in kept}
+    result = subprocess.run(["dvc", "exp", "run", "-S", "gen_lr=abc"], cwd=clone, env=env,
+                            capture_output=True, text=True)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "ukiyoe validate: error: params.yaml:" in output
+    assert "gen_lr must be a positive float, got 'abc'" in output
+    assert "Running stage 'train-fixed'" not in output
+    assert {path: digest(clone / path) for path in kept} == before
+    run(["git", "checkout", "params.yaml"], clone, env)  # README: how to drop the bad value
+
+
+def test_queued_ablation_keeps_a_sacred_run_per_experiment(pipeline: tuple[Path, dict, str]) -> None:
+    """`ukiyoe ablate --queue` queues with `dvc exp run --queue`; the README's `dvc queue start -j 2` runs
+    them side by side; each queued experiment keeps its own Sacred run; `--collect` ranks the fix."""
+    clone, env, _ = pipeline
+    queued = run(["ukiyoe", "ablate", "--queue", "--seeds", "1", "--direction", "out", "--fix", "n_critic"],
+                 clone, env)
+    names = re.search(r"queued 2 experiments of round \d+: (\S+), (\S+)", queued).groups()
+    run(["dvc", "queue", "start", "-j", "2"], clone, env)
+    wait_for_queue(clone, env, timeout_s=900)
+    run(["ukiyoe", "ablate", "--collect"], clone, env)
     ranking = json.loads((clone / "reports/ablation/ranking.json").read_text())
-    text = json.dumps(ranking)
-    assert "gradient_penalty" in text and "n_critic" in text
-    assert ranking["unmeasured"] == [] and len(ranking["effects"]) == 4  # 2 fixes x 2 metrics
+    assert {effect["fix"] for effect in ranking["effects"]} == {"n_critic"} and ranking["unmeasured"] == []
+
+    shown = exp_show_json(clone, env)
+    runs = {}
+    for info_file in Path(env["UKIYOE_RUNS_DIR"]).glob("*/info.json"):
+        info = json.loads(info_file.read_text())
+        if info.get("DVC_EXP_NAME") in names:
+            status = json.loads((info_file.parent / "run.json").read_text())["status"]
+            runs.setdefault(info["DVC_EXP_NAME"], []).append((info_file.parent.name, status, info))
+    trained = [name for name in names if "-out-n_critic-" in name]
+    assert set(runs) >= set(trained)  # the reference run's train stages were already up to date
+    for name in trained:
+        [(run_id, status, info)] = runs[name]
+        assert status == "COMPLETED" and info["summary"]["steps"] > 0
+        assert find_experiment(shown, name)["params"]["params.yaml"]["data"]["ablate"]["fix"] == "n_critic"
+    run_ids = [run_id for entries in runs.values() for run_id, _, _ in entries]
+    assert len(set(run_ids)) == len(run_ids)
+
+
+def exp_show_json(clone: Path, env: dict[str, str]) -> list:
+    done = subprocess.run(["dvc", "exp", "show", "--json"], cwd=clone, env=env, capture_output=True,
+                          text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def table_rows(table: str) -> dict[str, dict[str, str]]:
+    """Rows of `dvc exp show`'s table by their Experiment cell; cells are split on runs of 2+ spaces (rich
+    pads every cell with a space on each side). A cell that did not fit would read '…'."""
+    lines = [line for line in table.splitlines() if line.strip() and not set(line.strip()) <= {"─", "━"}]
+    header = re.split(r"\s{2,}", lines[0].strip())
+    assert header[:2] == ["Experiment", "Created"], lines[0]
+    rows = {}
+    for line in lines[1:]:
+        cells = re.split(r"\s{2,}", line.strip())
+        if len(cells) == len(header):
+            rows[cells[0]] = dict(zip(header, cells, strict=True))
+    assert {"collapse", "gen_lr"} <= set(header), header
+    return rows
+
+
+def wait_for_queue(clone: Path, env: dict[str, str], timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        status = run(["dvc", "queue", "status"], clone, env)
+        if not re.search(r"\b(Queued|Running)\b", status):
+            return
+        time.sleep(5)
+    run(["dvc", "queue", "stop", "--kill"], clone, env, check=False)
+    raise AssertionError(f"queue still busy after {timeout_s:.0f} s:\n{status}")
 
 
 def find_experiment(node: object, name: str) -> dict:

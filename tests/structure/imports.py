@@ -94,8 +94,8 @@ def closure(*names: str, lazy: bool = True) -> set[str]:
     return seen
 
 
-STAGE_PACKAGES = {"prepare": "ukiyoe.data", "train": "ukiyoe.train", "diagnose": "ukiyoe.diagnose",
-                  "compare": "ukiyoe.compare"}
+STAGE_PACKAGES = {"prepare": "ukiyoe.data", "validate": "ukiyoe.validate", "train": "ukiyoe.train",
+                  "diagnose": "ukiyoe.diagnose", "compare": "ukiyoe.compare"}
 
 
 def command_closure(subcommand: str) -> set[Path]:

@@ -17,6 +17,9 @@ FORBIDDEN = {
     "ukiyoe.train": ("ukiyoe.diagnose", "ukiyoe.compare"),
     "ukiyoe.diagnose": ("ukiyoe.train", "ukiyoe.compare"),
     "ukiyoe.compare": ("ukiyoe.train", "ukiyoe.diagnose", "ukiyoe.gan"),
+    "ukiyoe.validate": ("ukiyoe.gan", "ukiyoe.train", "ukiyoe.diagnose", "ukiyoe.compare", "ukiyoe.data"),
+    "ukiyoe.plots": ("ukiyoe.gan", "ukiyoe.train", "ukiyoe.diagnose", "ukiyoe.data", "ukiyoe.config"),
+    "ukiyoe.sample": ("ukiyoe.train", "ukiyoe.diagnose", "ukiyoe.compare", "ukiyoe.data", "ukiyoe.config"),
 }
 # The convention homes sit below every layer: they import nothing of the layers.
 FOUNDATION = ("ukiyoe.errors", "ukiyoe.files", "ukiyoe.images", "ukiyoe.history", "ukiyoe.params",

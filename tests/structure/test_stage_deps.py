@@ -35,7 +35,7 @@ def test_every_dep_exists_and_nothing_outside_the_pipeline_is_listed(name: str) 
     assert len(deps) == len(set(deps))
     for dep in deps:
         top = dep.split("/")[0]
-        assert top in {"ukiyoe", "data", "experiments", "checkpoints", "metrics", "reports"}, dep
+        assert top in {"ukiyoe", "data", "experiments", "configs", "checkpoints", "metrics", "reports"}, dep
         if dep.startswith(("ukiyoe", "experiments")):
             assert (REPO / dep).exists(), dep
 

@@ -32,5 +32,5 @@ def test_two_process_run_stays_in_sync_and_resumes_single_process(workspace) -> 
     assert final["step"] == 2 * workspace.steps_per_epoch and final["meta"]["world_size"] == 1
     history = (workspace.root / "metrics" / "ddp" / "history.csv").read_text().splitlines()
     assert [line.split(",")[:2] for line in history[1:]] == [["1", "3"], ["2", "12"]]
-    summary = json.loads((workspace.root / "metrics" / "ddp" / "summary.json").read_text())
+    summary = json.loads((workspace.root / "metrics" / "ddp" / "details.json").read_text())
     assert summary["epochs"] == 2

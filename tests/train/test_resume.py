@@ -57,6 +57,8 @@ def test_sigkill_at_three_points_then_resume_is_bit_identical(workspace) -> None
         assert list_checkpoints(killed)[-1].step < step
     code, stderr = finish(start(workspace, "killed", "--resume", "auto"))
     assert code == 0, stderr
+    total = 2 * workspace.steps_per_epoch
+    assert f"resuming {killed} from step 10 of {total} (epoch 2 of 2, ckpt-00000010.pt)" in stderr
     assert workspace.sacred_run()["info"]["resumed_from_step"] == 10
 
     assert main(workspace.train_args("reference", *DETERMINISTIC)) == 0  # uninterrupted, in this process

@@ -31,4 +31,6 @@ def test_observer_urls(tmp_path: Path) -> None:
         with pytest.raises(ConfigError, match="needs the 'SQLAlchemy' package"):
             make_observer(f"sqlite:///{tmp_path / 'runs.db'}")
     else:
-        assert type(make_observer(f"sqlite:///{tmp_path / 'runs.db'}")).__name__ == "SqlObserver"
+        from sacred.observers import SqlObserver
+
+        assert isinstance(make_observer(f"sqlite:///{tmp_path / 'runs.db'}"), SqlObserver)

@@ -28,7 +28,7 @@ def test_injected_nan_rolls_back_and_no_checkpoint_holds_nan(workspace, monkeypa
     events = workspace.sacred_run()["info"]["watchdog_events"]
     assert [(e["action"], e["rolled_back_to"]) for e in events] == [("rollback", 5)]
     assert events[0]["reasons"] == ["non-finite weights or samples"] and events[0]["step"] == 7
-    summary = json.loads((workspace.root / "metrics" / "nan" / "summary.json").read_text())
+    summary = json.loads((workspace.root / "metrics" / "nan" / "details.json").read_text())
     assert summary["rollbacks"] == 1 and summary["steps"] == 12
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from ukiyoe.compare.ablation_stats import ALPHA, TEST, SeededEffect, ranked, ranking_table, seeded_effect
 from ukiyoe.compare.cli import DEFAULT_BASELINE_METRICS_FILE, DEFAULT_METRICS_FILE
 from ukiyoe.compare.dvc_experiments import ExperimentRecord, exp_show, run_dvc
+from ukiyoe.compare.headline import COLLAPSE_AFTER, COVERAGE_AFTER
 from ukiyoe.compare.verdict import SPECS_BY_KEY, Direction, number
 from ukiyoe.errors import UkiyoeError
 
@@ -30,6 +31,14 @@ ADD_PARAM = "ablate.add"
 SEED_PARAM = "seed"
 REFERENCE_FIX = "none"
 METRICS = ("collapse_score", "coverage")
+# Where each metric is read per direction: the compare headline's side columns first, a per-side report's
+# plain keys otherwise (leave-one-out changes the after side, add-one-in the before side).
+METRIC_KEYS = {
+    ("out", "collapse_score"): (COLLAPSE_AFTER, "collapse_score"),
+    ("out", "coverage"): (COVERAGE_AFTER, "coverage"),
+    ("in", "collapse_score"): ("collapse_before", "collapse_score"),
+    ("in", "coverage"): ("coverage_before", "coverage"),
+}
 KINDS = ("ref", "out", "in")
 NAME_PATTERN = re.compile(r"^ablate-(?P<round>\d{14})-(?P<kind>ref|out|in)-(?P<fix>.+)-s(?P<seed>\d+)$")
 FIX_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -135,10 +144,12 @@ def latest_round(records: Sequence[ExperimentRecord]) -> str:
     return max(rounds)
 
 
-def _values(record: ExperimentRecord | None, metric: str, metrics_file: str) -> float | None:
+def _values(record: ExperimentRecord | None, keys: Sequence[str], metrics_file: str) -> float | None:
+    """The first key of ``keys`` that ``record`` reports as a number in ``metrics_file``."""
     if record is None or record.state not in ("success", "done"):
         return None
-    return number(record.metric(metric, metrics_file))
+    values = (number(record.metric(key, metrics_file)) for key in keys)
+    return next((value for value in values if value is not None), None)
 
 
 def _round_records(records: Sequence[ExperimentRecord], round_tag: str
@@ -162,8 +173,9 @@ def rank_round(records: Sequence[ExperimentRecord], metrics_file: str = DEFAULT_
     effects, unmeasured = [], []
     for kind, fix in sorted({(kind, fix) for kind, fix, _ in runs if kind != "ref"}):
         for metric in metrics:
-            pairs = [(_values(runs.get((kind, fix, seed)), metric, files[kind]),
-                      _values(runs.get(("ref", REFERENCE_FIX, seed)), metric, files[kind])) for seed in seeds]
+            keys = METRIC_KEYS.get((kind, metric), (metric,))
+            pairs = [(_values(runs.get((kind, fix, seed)), keys, files[kind]),
+                      _values(runs.get(("ref", REFERENCE_FIX, seed)), keys, files[kind])) for seed in seeds]
             measured = [(value, reference) for value, reference in pairs if None not in (value, reference)]
             if not measured:
                 unmeasured.append(f"{kind}:{fix}:{metric}")

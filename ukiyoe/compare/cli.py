@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-DEFAULT_METRICS_FILE = "reports/fixed/metrics.json"  # what compare and ablate read by default
-DEFAULT_BASELINE_METRICS_FILE = "reports/collapsed/metrics.json"  # what ablate's add-one-in runs read
+# The compare stage's DVC metrics file (the before/after headline), what compare --exp and ablate read;
+# ablate's add-one-in runs read the same headline's before-side columns.
+DEFAULT_METRICS_FILE = "reports/compare/metrics.json"
+DEFAULT_BASELINE_METRICS_FILE = DEFAULT_METRICS_FILE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -48,9 +50,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="extra 'dvc exp run -S' override for every run, e.g. epochs=5")
     ablate.add_argument("-j", "--jobs", type=int, default=2, help="parallel queue workers")
     ablate.add_argument("--timeout", type=float, default=6 * 3600, help="seconds to wait for the queue")
-    ablate.add_argument("--metrics", default=DEFAULT_METRICS_FILE, help="the experiment's metrics file")
+    ablate.add_argument("--metrics", default=DEFAULT_METRICS_FILE, help="metrics file of leave-one-out runs")
     ablate.add_argument("--baseline-metrics", default=DEFAULT_BASELINE_METRICS_FILE,
-                        help="the baseline's metrics file (add-one-in)")
+                        help="metrics file of add-one-in runs (default: the same headline)")
     ablate.add_argument("--round", dest="round_tag", help="collect this round (default: the latest)")
     ablate.add_argument("--out", type=Path, default=Path("reports/ablation"),
                         help="where ranking.md and ranking.json go, inside --repo (default: %(default)s)")
@@ -83,7 +85,7 @@ def _queue_round(args: argparse.Namespace) -> tuple[str, list[str]]:
     round_tag = args.round_tag or ablate.new_round_tag()
     plan = ablate.plan_round(args.fix or fixes, range(args.seeds), args.direction or ("out", "in"))
     names = ablate.queue_ablation(args.repo, plan, round_tag, args.set_param, args.param, args.add_param)
-    print(f"queued {len(names)} experiments of round {round_tag}")
+    print(f"queued {len(names)} experiments of round {round_tag}: {', '.join(names)}")
     return round_tag, names
 
 

@@ -133,9 +133,16 @@ def run_dvc(repo: Path | str, *args: str, check: bool = True, timeout: float | N
         raise UkiyoeError(f"'dvc {' '.join(args)}' in {repo} still running after {timeout:.0f} s; "
                           "queued runs go on in the background ('dvc queue status')") from None
     if check and done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or done.stdout.strip().splitlines() or ["no output"])[-1]
-        raise UkiyoeError(f"'dvc {' '.join(args)}' failed in {repo}: {last}")
+        reason = dvc_error_line(done.stderr, done.stdout)
+        raise UkiyoeError(f"'dvc {' '.join(args)}' failed in {repo}: {reason}")
     return done.stdout
+
+
+def dvc_error_line(*outputs: str) -> str:
+    """DVC's own ``ERROR: ...`` line when it printed one (a support footer follows it), else the last line."""
+    lines = [line.strip() for output in outputs for line in output.strip().splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("ERROR")]
+    return (errors or lines or ["no output"])[-1]
 
 
 def exp_show(repo: Path | str = ".", extra_args: Sequence[str] = ()) -> list[ExperimentRecord]:

@@ -1,6 +1,7 @@
-"""What the compare stage writes to ``reports/compare/``: ``metrics.json`` (flat
-``<metric>_before/_after/_delta/_change`` plus ``verdict``, a DVC metrics file), ``report.md``, a
-self-contained ``report.html``, and the figures ``grids.png`` and ``loss_trend.png``."""
+"""What the compare stage writes to ``reports/compare/``: ``metrics.json`` (the before/after headline, the
+DVC metrics file), ``details.json`` (flat ``<metric>_before/_after/_delta/_change`` of every metric, the
+dynamics and the verdict), ``report.md``, a self-contained ``report.html``, and the figures ``grids.png``
+and ``loss_trend.png``."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from ukiyoe.compare.compare import Comparison
+from ukiyoe.compare.headline import headline_metrics
 from ukiyoe.compare.render import render_html, render_markdown
 from ukiyoe.compare.verdict import Direction
 
 
 def flat_metrics(comparison: Comparison) -> dict[str, Any]:
-    """The DVC metrics file: before/after/delta per numeric metric, judgements, dynamics and the verdict."""
+    """details.json: before/after/delta per numeric metric, judgements, dynamics and the verdict."""
     flat: dict[str, Any] = {"verdict": comparison.verdict.word, "verdict_reason": comparison.verdict.reason}
     for side in comparison.sides:
         flat[f"severity_{side.label}"] = side.metrics.get("severity", "n/a")
@@ -35,13 +37,18 @@ def flat_metrics(comparison: Comparison) -> dict[str, Any]:
 
 
 def write_outputs(comparison: Comparison, out_dir: Path | str) -> Path:
-    """Write metrics.json, report.md, report.html and the figures into ``out_dir``."""
+    """Write metrics.json, details.json, report.md, report.html and the figures into ``out_dir``."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, png in comparison.figures.items():
         (out_dir / name).write_bytes(png)
-    metrics = json.dumps(flat_metrics(comparison), indent=2, sort_keys=True, allow_nan=False)
-    (out_dir / "metrics.json").write_text(metrics + "\n", encoding="utf-8")
+    headline = headline_metrics(comparison.before, comparison.after, comparison.verdict.word)
+    (out_dir / "metrics.json").write_text(_json(headline, sort_keys=False), encoding="utf-8")
+    (out_dir / "details.json").write_text(_json(flat_metrics(comparison)), encoding="utf-8")
     (out_dir / "report.md").write_text(render_markdown(comparison), encoding="utf-8")
     (out_dir / "report.html").write_text(render_html(comparison), encoding="utf-8")
     return out_dir
+
+
+def _json(data: dict[str, Any], sort_keys: bool = True) -> str:
+    return json.dumps(data, indent=2, sort_keys=sort_keys, allow_nan=False) + "\n"

@@ -1,7 +1,8 @@
 """One side of a comparison: a diagnose report directory and the files its card points to.
 
-The report directory is required; the training curves and compiled config it names are optional, because
-a report copied away from its checkpoints can still be compared on its metrics.
+The report directory is required; the training curves, training summary and compiled config it names are
+optional, because a report copied away from its checkpoints can still be compared on its metrics. A report's
+``details.json`` (the non-headline numbers) is merged under its ``metrics.json`` when present.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from ukiyoe.errors import UkiyoeError
 
 HISTORY_FILE = "history.csv"
+TRAIN_FILES = ("details.json", "summary.json")  # read in this order: the headline summary wins
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class ReportSide:
     report_dir: Path
     metrics: dict[str, Any]
     card: dict[str, Any]
+    training: dict[str, Any]
     samples_png: Path | None
     real_png: Path | None
     config_dir: Path | None
@@ -37,12 +40,15 @@ def load_side(report_dir: Path | str, label: str) -> ReportSide:
         raise UkiyoeError(f"{label} report directory {report_dir} does not exist; "
                           "run 'ukiyoe diagnose' for that side first")
     metrics = _read_json_object(report_dir / "metrics.json", label)
+    if (report_dir / "details.json").is_file():
+        metrics = {**_read_json_object(report_dir / "details.json", label), **metrics}
     card = _read_json_object(report_dir / "card.json", label)
     return ReportSide(
         label=label,
         report_dir=report_dir,
         metrics=metrics,
         card=card,
+        training=_training_summary(card.get("training_metrics"), label),
         samples_png=_existing(report_dir / "samples.png"),
         real_png=_existing(report_dir / "real.png"),
         config_dir=_config_dir(card.get("compiled_config")),
@@ -62,6 +68,18 @@ def _read_json_object(path: Path, label: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise UkiyoeError(f"{label} report {path}: expected a JSON object, found {type(data).__name__}")
     return data
+
+
+def _training_summary(value: Any, label: str) -> dict[str, Any]:
+    """The training run's final values from the metrics directory the card names ({} when absent)."""
+    if not isinstance(value, str) or not value:
+        return {}
+    directory = Path(value) if Path(value).is_dir() else Path(value).parent
+    summary: dict[str, Any] = {}
+    for name in TRAIN_FILES:
+        if (directory / name).is_file():
+            summary.update(_read_json_object(directory / name, label))
+    return summary
 
 
 def _existing(path: Path) -> Path | None:

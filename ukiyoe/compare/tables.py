@@ -10,8 +10,10 @@ from ukiyoe.compare.compare import Comparison
 from ukiyoe.compare.dvc_experiments import ExperimentRecord
 from ukiyoe.compare.verdict import SPECS_BY_KEY, Direction
 
-EXPERIMENT_METRICS = ("collapse_score", "severity", "coverage", "recall", "ndb_k", "mode_coverage", "mode_kl",
-                      "near_duplicate_rate", "fid_inhouse")
+# The compare headline's keys (reports/compare/metrics.json), then a per-side report's.
+EXPERIMENT_METRICS = ("collapse", "verdict", "modes_after", "coverage_after",
+                      "fid_after", "collapse_score", "severity", "coverage", "recall", "ndb_k",
+                      "mode_coverage", "mode_kl", "near_duplicate_rate", "fid_inhouse")
 NO_HISTORY = "n/a (no history.csv)"
 
 

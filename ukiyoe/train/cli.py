@@ -33,6 +33,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="continue from the newest valid checkpoint in --out (same config required)",
     )
     parser.add_argument(
+        "--force", action="store_true",
+        help="replace the checkpoints of an earlier run in --out (without it, training there is refused)",
+    )
+    parser.add_argument(
         "--bind", action="append", default=[], metavar="X=Y", help="extra gin binding (repeatable)"
     )
     add_without_fix(parser)
@@ -45,6 +49,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="Sacred observer URL: file:///path, sqlite:///path, postgresql://..., mongodb://...",
     )
     parser.set_defaults(func=handle)
+
+    runs = subparsers.add_parser(
+        "runs", help="list the train stage's Sacred runs: status, config hash, images/s, wall time",
+        description="Reads the Sacred file store (default: $UKIYOE_RUNS_DIR, else $DVC_ROOT/runs/sacred, "
+                    "else runs/sacred) or a SQL database (sqlite:///runs.db, postgresql://...).",
+    )
+    runs.add_argument("--observer", default=None, help="the URL given to 'ukiyoe train --observer'")
+    runs.set_defaults(func=handle_runs)
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -62,15 +74,24 @@ def handle(args: argparse.Namespace) -> int:
         with_fixes=tuple(args.with_fix),
         resume=args.resume == "auto",
         observer=args.observer,
+        force=args.force,
     )
     try:
         summary = run(request)
     except StopRequested as stop:
         print(f"ukiyoe train: {stop}; resume with --resume auto", file=sys.stderr)
         return stop.exit_code
-    print(
-        f"ukiyoe train: done, {summary['steps']} steps, {summary['images_per_second']:.1f} images/s; "
-        f"checkpoints in {args.out}",
-        file=sys.stderr,
-    )
+    speed = summary.get("images_per_second")
+    rate = f"{speed:.1f} images/s" if isinstance(speed, int | float) else "speed not recorded"
+    verb = "already done" if summary.get("already_finished") else "done"
+    print(f"ukiyoe train: {verb}, {summary['steps']} steps, {rate}; checkpoints in {args.out}",
+          file=sys.stderr)
+    return 0
+
+
+def handle_runs(args: argparse.Namespace) -> int:
+    from ukiyoe.train.runs import format_table, list_runs
+
+    rows = list_runs(args.observer)
+    print(format_table(rows) if rows else "no runs yet")
     return 0

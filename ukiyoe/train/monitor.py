@@ -1,5 +1,6 @@
-"""Training curves: step values averaged per epoch (rows of ``history.csv``), final values in
-``summary.json``, fixed-z sample grids as PNG.
+"""Training curves: step values averaged per epoch (rows of ``history.csv``); final values split into the
+headline ``summary.json`` (speed and wall time, what a reader compares across runs) and ``details.json``
+(every other final value); fixed-z sample grids as PNG.
 
 Epoch rows live in the checkpoint too, so a resumed run rewrites the same history it would have written.
 """
@@ -18,6 +19,9 @@ from tqdm import tqdm
 
 from ukiyoe.files import atomic_write_json
 from ukiyoe.images import grid_image, nchw_to_nhwc, to_uint8, write_png
+
+SUMMARY_FILE, DETAILS_FILE = "summary.json", "details.json"
+HEADLINE_KEYS = ("images_per_second", "seconds")
 
 
 def gradient_norm(parameters: Iterable[torch.nn.Parameter]) -> float:
@@ -54,8 +58,11 @@ class EpochAverager:
         self.counts = defaultdict(int, state["counts"])
 
 
-def write_summary(path: Path, summary: dict[str, Any]) -> None:
-    atomic_write_json(path, summary)
+def write_summary(metrics_dir: Path, summary: dict[str, Any]) -> None:
+    """``summary.json`` holds the headline keys, ``details.json`` the rest."""
+    headline = {key: summary[key] for key in HEADLINE_KEYS if key in summary}
+    atomic_write_json(metrics_dir / SUMMARY_FILE, headline)
+    atomic_write_json(metrics_dir / DETAILS_FILE, {k: v for k, v in summary.items() if k not in headline})
 
 
 def save_samples(path: Path, images: torch.Tensor) -> None:

@@ -6,8 +6,10 @@ same config in memory (same hash) and only train.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,10 +19,10 @@ import torch
 from ukiyoe.configurables import CONFIGURABLE_MODULES
 from ukiyoe.errors import CheckpointError, ConfigError, DataError
 from ukiyoe.files import git_commit
-from ukiyoe.gan.checkpoint import load_newest_valid, remove_checkpoints
+from ukiyoe.gan.checkpoint import list_checkpoints, load_newest_valid, remove_checkpoints
 from ukiyoe.train import distributed
 from ukiyoe.train.loop import Paths, Trainer
-from ukiyoe.train.monitor import write_summary
+from ukiyoe.train.monitor import DETAILS_FILE, SUMMARY_FILE, write_summary
 from ukiyoe.train.options import TrainOptions
 from ukiyoe.train.rng import seed_everything
 from ukiyoe.train.tracking import Tracker, run_tracked
@@ -40,6 +42,7 @@ class TrainRequest:
     with_fixes: tuple[str, ...] = ()
     resume: bool = False
     observer: str | None = None
+    force: bool = False
 
 
 def load_config(request: TrainRequest) -> Any:
@@ -114,7 +117,8 @@ def load_images(data: Path) -> tuple[Any, str | None]:
 
 
 def prepare_output(request: TrainRequest, compiled: Any, device: torch.device) -> dict[str, Any] | None:
-    """The checkpoint to resume from (``--resume auto``), or None after clearing a previous run's outputs."""
+    """The checkpoint to resume from (``--resume auto``), or None: then ``--out`` must hold no checkpoints
+    of an earlier run unless ``--force`` says to replace them (nothing is written before this check)."""
     if request.resume:
         found = load_newest_valid(request.out, device)
         if found is not None:
@@ -125,14 +129,46 @@ def prepare_output(request: TrainRequest, compiled: Any, device: torch.device) -
                     f"{entry.path}: written with config {str(recorded)[:12]}, this config is "
                     f"{compiled.sha256[:12]}; resume needs the same config (or start without --resume)"
                 )
+            payload["meta"]["checkpoint"] = entry.path.name
             return payload
+        return None
+    existing = list_checkpoints(request.out)
+    if existing and not request.force:
+        raise CheckpointError(
+            f"{request.out} holds the checkpoints of an earlier run (newest {existing[-1].path.name}); "
+            "continue it with --resume auto, or replace it with --force"
+        )
     return None
+
+
+def finished_or_announce(request: TrainRequest, payload: dict[str, Any] | None, epochs: int,
+                         steps_per_epoch: int, is_main: bool) -> dict[str, Any] | None:
+    """Say where a resumed run continues; for a run that already finished, its recorded summary (nothing
+    is trained or rewritten, so its speed is not reported as 0 images/s)."""
+    if payload is None:
+        return None
+    step, total = int(payload["step"]), epochs * steps_per_epoch
+    name = payload["meta"].get("checkpoint", "checkpoint")
+    if step < total:
+        if is_main:
+            print(f"ukiyoe train: resuming {request.out} from step {step} of {total} "
+                  f"(epoch {step // steps_per_epoch + 1} of {epochs}, {name})", file=sys.stderr)
+        return None
+    summary: dict[str, Any] = {"steps": step, "epochs": step // steps_per_epoch, "already_finished": True}
+    for file_name in (DETAILS_FILE, SUMMARY_FILE):
+        path = request.metrics / file_name
+        if path.is_file():
+            summary.update(json.loads(path.read_text(encoding="utf-8")))
+    if is_main:
+        print(f"ukiyoe train: {request.out} already finished at step {step} (epoch {epochs} of {epochs}, "
+              f"{name}); nothing to train", file=sys.stderr)
+    return summary
 
 
 def clear_previous_run(request: TrainRequest) -> None:
     remove_checkpoints(request.out)
     shutil.rmtree(request.out / "samples", ignore_errors=True)
-    for name in ("history.csv", "summary.json"):
+    for name in ("history.csv", SUMMARY_FILE, DETAILS_FILE):
         (request.metrics / name).unlink(missing_ok=True)
 
 
@@ -160,38 +196,32 @@ def run(request: TrainRequest) -> dict[str, Any]:
             images, options.batch_size, options.seed, context, device, options.channels_last
         )
         resume_payload = prepare_output(request, compiled, device)
+        finished = finished_or_announce(request, resume_payload, options.epochs, batches.steps_per_epoch,
+                                        context.is_main)
+        if finished is not None:
+            return finished
         if context.is_main:
             compiled = compiled.write(request.out / "config")
             if resume_payload is None:
                 clear_previous_run(request)
         distributed.barrier(context)
-        meta = {
-            "config_sha256": compiled.sha256,
-            "dataset_sha256": dataset_sha256,
-            "seed": options.seed,
-            "git_commit": git_commit(),
-            "metrics_dir": str(request.metrics),
-            "world_size": context.world_size,
-        }
+        meta = {"config_sha256": compiled.sha256, "dataset_sha256": dataset_sha256, "seed": options.seed,
+                "git_commit": git_commit(), "metrics_dir": str(request.metrics),
+                "world_size": context.world_size}
         paths = Paths(request.out, request.metrics)
 
         def body(tracker: Tracker) -> dict[str, Any]:
             trainer = Trainer(experiment, options, watchdog, batches, context, device, paths, tracker, meta)
             summary = trainer.run(resume_payload)
             if context.is_main:
-                write_summary(request.metrics / "summary.json", summary)
+                write_summary(request.metrics, summary)
             return summary
 
         if not context.is_main:
             return body(Tracker(None))
-        info = {
-            **meta,
-            "device": str(device),
-            "torch_version": torch.__version__,
-            "resumed_from_step": resume_payload["step"] if resume_payload else None,
-            "out": str(request.out),
-            "data": str(request.data),
-        }
+        info = {**meta, "device": str(device), "torch_version": torch.__version__,
+                "resumed_from_step": resume_payload["step"] if resume_payload else None,
+                "out": str(request.out), "data": str(request.data)}
         config = {**to_sacred_config(compiled), "seed": options.seed}
         return run_tracked(config, info, request.observer, body)
     finally:

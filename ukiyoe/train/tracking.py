@@ -2,6 +2,8 @@
 
 Runs are stored outside the DVC workspace by default because queued ``dvc exp`` runs delete their temporary
 workspace when they finish: ``$UKIYOE_RUNS_DIR``, else ``$DVC_ROOT/runs/sacred``, else ``runs/sacred``.
+The final values go into the run's info as ``summary`` as well as its result: Sacred's SQL observer keeps
+info but stores a result only when it is one number (and no logged metrics at all).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from ukiyoe.train.signals import StopRequested
 # Sacred imports pkg_resources, whose deprecation warning says nothing a ukiyoe user can act on.
 warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
 
+# SQLAlchemy URLs, with or without a driver: postgresql+psycopg2://..., sqlite:///runs.db
+SQL_SCHEMES = ("sqlite://", "postgresql://", "postgresql+", "postgres://", "mysql://", "mysql+")
 ENV_PASSED_TO_RUN_INFO = (
     "DVC_EXP_NAME",
     "DVC_EXP_BASELINE_REV",
@@ -44,7 +48,7 @@ def make_observer(url: str | None) -> Any:
         return FileStorageObserver(str(default_runs_dir()))
     if url.startswith("file://"):
         return FileStorageObserver(url.removeprefix("file://"))
-    if url.startswith(("sqlite://", "postgresql://", "postgres://", "mysql://")):
+    if url.startswith(SQL_SCHEMES):
         return _database_observer("SqlObserver", "SQLAlchemy", url)
     if url.startswith(("mongodb://", "mongodb+srv://")):
         return _database_observer("MongoObserver", "pymongo", url)
@@ -52,12 +56,43 @@ def make_observer(url: str | None) -> Any:
 
 
 def _database_observer(name: str, package: str, url: str) -> Any:
-    import sacred.observers
-
     try:
+        import sacred.observers
+
+        if name == "SqlObserver":
+            return _sql_observer_class()(url=url)
         return getattr(sacred.observers, name)(url=url)
     except ImportError:
         raise ConfigError(f"--observer {url.split('://')[0]}://...: needs the '{package}' package") from None
+    except Exception as error:  # the driver's connection errors have no common base class
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ConfigError(f"--observer {redact(url)}: cannot connect ({first})") from None
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for error messages and listings."""
+    scheme, sep, rest = url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if not at or ":" not in credentials:
+        return url
+    return f"{scheme}{sep}{credentials.split(':', 1)[0]}:***@{host}"
+
+
+def _sql_observer_class() -> type:
+    from sacred.observers import SqlObserver
+
+    class SummarySqlObserver(SqlObserver):
+        """The run's result column is a float: a dict result (our summary) is stored as null there."""
+
+        def completed_event(self, stop_time: Any, result: Any) -> Any:
+            number = result if isinstance(result, int | float) and not isinstance(result, bool) else None
+            return super().completed_event(stop_time, number)
+
+        def heartbeat_event(self, info: Any, captured_out: Any, beat_time: Any, result: Any) -> Any:
+            number = result if isinstance(result, int | float) and not isinstance(result, bool) else None
+            return super().heartbeat_event(info, captured_out, beat_time, number)
+
+    return SummarySqlObserver
 
 
 class Tracker:
@@ -114,7 +149,9 @@ def run_tracked(
     def train_main(_run: Any) -> Any:
         _run.info.update(run_info)
         try:
-            return body(Tracker(_run))
+            summary = body(Tracker(_run))
+            _run.info["summary"] = summary
+            return summary
         except StopRequested as stop:
             _run.info["stop_reason"] = str(stop)
             raise Interrupted(str(stop)) from stop

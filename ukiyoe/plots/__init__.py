@@ -1,0 +1,1 @@
+"""``ukiyoe plots``: DVC's training-curve plots rendered offline with pinned, verified Vega libraries."""
