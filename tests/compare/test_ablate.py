@@ -80,7 +80,7 @@ def ablated_repo(tmp_path_factory, run):
         sh(repo, "git", "commit", "-qm", "miniature pipeline")
         try:
             code = run(["ablate", "--repo", str(repo), "-j", "2", "--seeds", str(SEEDS), "-S", "epochs=1",
-                        "--timeout", "300"])
+                        "--timeout", "900"])
         finally:
             subprocess.run([sys.executable, "-m", "dvc", "queue", "stop"], cwd=repo, capture_output=True)
         yield repo, code
