@@ -35,7 +35,7 @@ def test_modern_gin_compiles_and_trains_two_demo_steps(tmp_path) -> None:
     assert code == 0
     operative = (out / "config" / "operative.gin").read_text()
     assert "GANLoss.loss_type = 'relativistic'" in operative and "(0.0, 0.99)" in operative
-    summary = json.loads((metrics / "summary.json").read_text())
+    summary = json.loads((metrics / "details.json").read_text())  # steps live beside the headline
     assert summary["steps"] == IMAGES // BATCH
     with (metrics / "history.csv").open() as handle:
         row = next(csv.DictReader(handle))
