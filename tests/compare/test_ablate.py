@@ -140,10 +140,10 @@ def test_compare_tabulates_real_dvc_experiments(ablated_repo, report_pair, tmp_p
             "--exp", *names]
     assert run(argv) == 0
     markdown = (out / "report.md").read_text()
-    columns = ("experiment", "state", "ablate.fix", "collapse", "verdict", "collapse_before")
+    columns = ("experiment", "state", "ablate.fix", "collapse", "verdict", "coverage_after")
     assert f"| {' | '.join(columns)} |" in markdown
-    assert f"| {names[0]} | success | none | 12 → 2 | improved | 12 |" in markdown
-    assert f"| {names[1]} | success | ttur | 12 → 10 | improved | 12 |" in markdown
+    assert f"| {names[0]} | success | none | 12 → 2 | improved | 0.9 |" in markdown
+    assert f"| {names[1]} | success | ttur | 12 → 10 | improved | 0.4 |" in markdown
     assert "DVC experiments" in (out / "report.html").read_text()
 
 
