@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # would pull a multi-GB CUDA build. uv then installs the project quickly against it.
 TORCH_SPEC := torch==2.13.0
 
-.PHONY: venv demo test lint lint-container lock bench plots plots-vendor clean
+.PHONY: venv demo test lint lint-container container container-tools lock bench plots plots-vendor clean
 
 venv: $(VENV)/.installed
 
@@ -33,6 +33,23 @@ lint: venv
 lint-container: venv
 	$(BIN)/hadolint containers/Dockerfile
 	$(BIN)/pytest -q tests/containers
+
+# The real CPU image (root; Debian's buildah and mmdebstrap, installed here if missing): built on a base made
+# from containers/base-packages.txt, the demo `dvc repro` and the fast tests run inside as UID 10001 on a fresh
+# clone, then base and image are built again and must give the same digests. docs/container.md.
+CONTAINER_TOOLS := buildah mmdebstrap
+container: venv container-tools
+	UKIYOE_CONTAINER_BUILD=1 PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -q -rs --durations=0 \
+		tests/containers/test_container_image.py
+
+container-tools:
+	@missing=""; for tool in $(CONTAINER_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+		start=$$(date +%s); \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			$$missing uidmap fuse-overlayfs >/dev/null && \
+		echo "container tools:$$missing installed in $$(( $$(date +%s) - start )) s"; \
+	fi
 
 lock: venv
 	containers/lock

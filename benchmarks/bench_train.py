@@ -5,8 +5,8 @@ by ``ukiyoe prepare``; the figure reported is the throughput after the first epo
 autotuning excluded) taken from the run's summary.json and details.json. Prints one Markdown table row
 per variant.
 
-    python benchmarks/bench_train.py --profile full --count 8192 --batch-sizes 64 256 --epochs 2
-    python benchmarks/bench_train.py --profile demo --variants fp32          # the CPU demo
+    python benchmarks/bench_train.py --profile full --resolution 64 --batch-sizes 32 --variants eager fast
+    python benchmarks/bench_train.py --profile demo --variants eager          # the CPU demo
 """
 
 from __future__ import annotations
@@ -24,15 +24,16 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
+FAST = "TrainOptions.speed = 'fast'"
+BF16, CHANNELS_LAST = "TrainOptions.amp = 'bf16'", "TrainOptions.channels_last = True"
 VARIANTS = {
-    "fp32": [],
-    "fp32+compile": ["TrainOptions.compile = True"],
-    "bf16+channels_last": ["TrainOptions.amp = 'bf16'", "TrainOptions.channels_last = True"],
-    "bf16+channels_last+compile": [
-        "TrainOptions.amp = 'bf16'",
-        "TrainOptions.channels_last = True",
-        "TrainOptions.compile = True",
-    ],
+    "eager": [],
+    "eager+compile": ["TrainOptions.compile = True"],
+    "eager+bf16+channels_last": [BF16, CHANNELS_LAST],
+    "fast": [FAST],
+    "fast+bf16": [FAST, BF16],
+    "fast+channels_last": [FAST, CHANNELS_LAST],
+    "fast+bf16+channels_last": [FAST, BF16, CHANNELS_LAST],
 }
 
 
@@ -53,8 +54,16 @@ def run(command: list[str], env: dict[str, str], timeout: float | None = None) -
         return f"timed out after {timeout:.0f} s"
     if completed.returncode != 0:
         lines = completed.stderr.strip().splitlines()
-        return f"failed: {lines[-1] if lines else completed.returncode}"
+        return f"failed: {' / '.join(lines[-3:]) if lines else completed.returncode}"
     return None
+
+
+def graphs_note(summary: dict) -> str:
+    """How many phase graphs the run recorded, and which phases stayed eager."""
+    if "cuda_graphs_recorded" not in summary:
+        return "-"
+    eager = summary.get("phases_left_eager") or []
+    return f"{summary['cuda_graphs_recorded']}" + (f", eager: {', '.join(eager)}" if eager else "")
 
 
 def main() -> None:
@@ -65,7 +74,7 @@ def main() -> None:
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[64])
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--resolution", type=int, default=32)
-    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument("--variants", nargs="+", default=["eager", "fast"], choices=list(VARIANTS))
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds allowed per variant")
     parser.add_argument("--json", type=Path, default=None, help="also write all summaries here")
     args = parser.parse_args()
@@ -85,8 +94,9 @@ def main() -> None:
         f"{device}, torch {torch.__version__}, {datetime.date.today()}, {args.experiment} profile "
         f"{args.profile}, {args.count} images at {args.resolution}px, {args.epochs} epochs"
     )
-    print("| batch | variant | images/s after epoch 1 | images/s whole run | peak GPU GiB | wall s |")
-    print("|---|---|---|---|---|---|")
+    print("| batch | variant | images/s after epoch 1 | images/s whole run | peak GPU GiB | wall s "
+          "| CUDA graphs |")
+    print("|---|---|---|---|---|---|---|")
     summaries = {}
     for batch_size in args.batch_sizes:
         write_params(params, args.profile, args.count, batch_size, args.epochs, args.resolution)
@@ -110,7 +120,7 @@ def main() -> None:
             ]
             failure = run(command, env, args.timeout)
             if failure:
-                print(f"| {batch_size} | {name} | {failure} | | | |", flush=True)
+                print(f"| {batch_size} | {name} | {failure} | | | | |", flush=True)
                 continue
             summary = json.loads((out / "metrics" / "summary.json").read_text())
             summary.update(json.loads((out / "metrics" / "details.json").read_text()))
@@ -119,9 +129,16 @@ def main() -> None:
             print(
                 f"| {batch_size} | {name} | {summary['images_per_second_after_first_epoch']:.0f} | "
                 f"{summary['images_per_second']:.0f} | {'-' if memory is None else f'{memory:.2f}'} | "
-                f"{summary['seconds']:.1f} |",
+                f"{summary['seconds']:.1f} | {graphs_note(summary)} |",
                 flush=True,
             )
+    for batch_size in args.batch_sizes:
+        rates = {name: summaries[f"{batch_size}/{name}"]["images_per_second_after_first_epoch"]
+                 for name in args.variants if f"{batch_size}/{name}" in summaries}
+        if "eager" in rates:
+            others = ", ".join(f"{name} {rate / rates['eager']:.2f}x" for name, rate in rates.items()
+                               if name != "eager")
+            print(f"batch {batch_size}: against eager ({rates['eager']:.0f} img/s): {others}")
     if args.json:
         args.json.write_text(json.dumps(summaries, indent=2))
 

@@ -15,7 +15,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from ukiyoe.compare import ablate
 from ukiyoe.compare.ablate import plan_round, rank_round
 from ukiyoe.compare.ablation_stats import seeded_effect, welch_p_value
 from ukiyoe.compare.dvc_experiments import ExperimentRecord
@@ -216,3 +219,23 @@ def test_welch_p_value_edge_cases():
     assert welch_p_value([1.0, 1.0], [1.0, 1.0]) == 1.0
     assert welch_p_value([1.0, 1.0], [2.0, 2.0]) == 0.0
     assert 0.0 < welch_p_value([1.0, 2.0, 3.0], [2.0, 3.0, 4.0]) < 1.0
+
+
+@given(st.lists(st.integers(min_value=0, max_value=10**7), min_size=1, max_size=8))
+def test_free_memory_is_read_from_the_first_gpu_line(mib: list[int]) -> None:
+    assert ablate.parse_free_mib("\n".join(f" {value}" for value in mib) + "\n") == mib[0]
+
+
+@pytest.mark.parametrize("text", ["", "\n", "N/A", "[Not Supported]", "-5", "nan", "inf", "12 MiB"])
+def test_unreadable_free_memory_means_no_gpu(text: str) -> None:
+    assert ablate.parse_free_mib(text) is None
+
+
+def test_default_jobs_follow_free_gpu_memory_and_stay_two_without_a_gpu(monkeypatch) -> None:
+    assert ablate.default_jobs(11, 4.5, free_gib=139.0) == 11
+    assert ablate.default_jobs(11, 4.5, free_gib=20.0) == 4
+    assert ablate.default_jobs(11, 4.5, free_gib=1.0) == 1
+    assert ablate.default_jobs(3, 4.5, free_gib=139.0) == 3
+    monkeypatch.setenv("PATH", "")  # no nvidia-smi: the CPU default
+    assert ablate.free_gpu_gib() is None
+    assert ablate.default_jobs(11) == ablate.CPU_JOBS and ablate.default_jobs(1) == 1

@@ -1,4 +1,5 @@
-"""The container's hashed locks cover every runtime dependency of pyproject.toml for the image's Python."""
+"""The container's hashed locks (CPU and CUDA) cover every runtime dependency of pyproject.toml for the
+image's Python, each with the torch build it is for."""
 
 from __future__ import annotations
 
@@ -16,12 +17,13 @@ from packaging.version import Version
 
 REPO = Path(__file__).resolve().parents[2]
 CONTAINERS = REPO / "containers"
-RUNTIME_LOCK = CONTAINERS / "requirements.lock"
+FLAVOURS = ("cpu", "cuda")
+RUNTIME_LOCKS = {flavour: CONTAINERS / f"requirements-{flavour}.lock" for flavour in FLAVOURS}
 BUILD_LOCK = CONTAINERS / "build-requirements.lock"
 # The environment pip evaluates markers in inside the image (Linux x86_64, CPython 3.11).
 CONTAINER_ENV = {
     "python_version": "3.11",
-    "python_full_version": "3.11.18",
+    "python_full_version": "3.11.2",
     "sys_platform": "linux",
     "platform_system": "Linux",
     "platform_machine": "x86_64",
@@ -48,47 +50,74 @@ def _lock_script_setting(name: str) -> str:
     return match.group(1)
 
 
-def test_every_runtime_dependency_is_pinned_within_its_specifier() -> None:
-    pins = _pins(RUNTIME_LOCK)
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_every_runtime_dependency_is_pinned_within_its_specifier(flavour: str) -> None:
+    pins = _pins(RUNTIME_LOCKS[flavour])
     for requirement in _runtime_requirements():
         if requirement.marker and not requirement.marker.evaluate(CONTAINER_ENV):
             continue
         name = canonicalize_name(requirement.name)
-        assert name in pins, f"{requirement} from pyproject.toml is missing from containers/requirements.lock"
+        lock = RUNTIME_LOCKS[flavour].name
+        assert name in pins, f"{requirement} from pyproject.toml is missing from containers/{lock}"
         assert requirement.specifier.contains(pins[name].version, prereleases=True), (
-            f"containers/requirements.lock pins {name}=={pins[name].version}, outside '{requirement}'"
+            f"containers/{lock} pins {name}=={pins[name].version}, outside '{requirement}'"
         )
 
 
-def test_every_pin_carries_sha256_hashes_and_is_unique() -> None:
-    pins = parse_lock(RUNTIME_LOCK.read_text())
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_every_pin_carries_sha256_hashes_and_is_unique(flavour: str) -> None:
+    pins = parse_lock(RUNTIME_LOCKS[flavour].read_text())
     names = [pin.name for pin in pins]
     assert len(names) == len(set(names))
     assert len(pins) > 50
     assert all(pin.hashes for pin in pins)
 
 
-def test_container_pins_of_requirements_in_are_honoured() -> None:
-    pins = _pins(RUNTIME_LOCK)
-    for line in (CONTAINERS / "requirements.in").read_text().splitlines():
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_container_pins_of_requirements_in_are_honoured(flavour: str) -> None:
+    pins = _pins(RUNTIME_LOCKS[flavour])
+    for line in (CONTAINERS / f"requirements-{flavour}.in").read_text().splitlines():
         if line.strip() and not line.startswith("#"):
             requirement = Requirement(line)
             locked = pins[canonicalize_name(requirement.name)]
             assert requirement.specifier.contains(locked.version), f"{line} not honoured: {locked.version}"
+
+
+def test_cuda_lock_takes_torchs_cuda_13_wheels() -> None:
+    pins = _pins(RUNTIME_LOCKS["cuda"])
     assert pins["torch"].version == "2.13.0"
-    assert any(name.startswith("nvidia-") for name in pins), "the CUDA wheels' nvidia-* packages are missing"
+    cuda = {name for name in pins if name.startswith("nvidia-")}
+    assert {"nvidia-cuda-runtime", "nvidia-cublas", "nvidia-cudnn-cu13", "nvidia-nccl-cu13"} <= cuda
+    assert Version(pins["cuda-toolkit"].version).major == 13
+    assert not any(name.endswith("-cu12") for name in pins), "a CUDA 12 wheel in the CUDA 13 lock"
 
 
-def test_build_lock_matches_the_runtime_lock() -> None:
-    runtime, build = _pins(RUNTIME_LOCK), _pins(BUILD_LOCK)
-    assert "setuptools" in build
-    for name, pin in build.items():
-        assert runtime[name].version == pin.version
-        assert set(pin.hashes) <= set(runtime[name].hashes)
+def test_cpu_lock_takes_torchs_cpu_build_and_no_cuda_wheel() -> None:
+    pins = _pins(RUNTIME_LOCKS["cpu"])
+    assert pins["torch"].version == "2.13.0+cpu" and len(pins["torch"].hashes) == 1
+    assert not any(name.startswith(("nvidia-", "cuda-", "triton")) for name in pins)
+    assert {"pytest", "hypothesis", "pytest-timeout"} <= pins.keys(), "the image runs the fast tests"
+
+
+def test_both_locks_agree_on_every_shared_package_but_torch() -> None:
+    cpu, cuda = _pins(RUNTIME_LOCKS["cpu"]), _pins(RUNTIME_LOCKS["cuda"])
+    differing = {name for name in cpu.keys() & cuda.keys() if cpu[name].version != cuda[name].version}
+    assert differing == {"torch"}
+
+
+def test_build_lock_matches_the_runtime_locks() -> None:
+    build = _pins(BUILD_LOCK)
+    assert {"pip", "setuptools"} <= build.keys()
+    for flavour in FLAVOURS:
+        runtime = _pins(RUNTIME_LOCKS[flavour])
+        for name, pin in build.items():
+            if name in runtime:
+                assert runtime[name].version == pin.version
+                assert set(pin.hashes) <= set(runtime[name].hashes)
 
 
 def test_locks_have_a_reproducible_header() -> None:
-    for path in (RUNTIME_LOCK, BUILD_LOCK):
+    for path in (*RUNTIME_LOCKS.values(), BUILD_LOCK):
         text = path.read_text()
         header = "# This file was autogenerated by uv via the following command:\n#    containers/lock\n"
         assert text.startswith(header)
@@ -97,11 +126,16 @@ def test_locks_have_a_reproducible_header() -> None:
 
 
 def test_lock_targets_the_images_python() -> None:
-    dockerfile = (CONTAINERS / "Dockerfile").read_text()
-    image_python = re.search(r"^ARG PYTHON_VERSION=(\S+)$", dockerfile, re.MULTILINE)
-    assert image_python, "containers/Dockerfile does not set PYTHON_VERSION"
+    """The image's interpreter is Debian's python3.11 from the pinned package list."""
+    packages = (CONTAINERS / "base-packages.txt").read_text()
+    image_python = re.search(r"^python3\.(\d+)=(\d+)\.(\d+)\.(\d+)-", packages, re.MULTILINE)
+    assert image_python, "containers/base-packages.txt pins no python3.X"
+    minor, *version = image_python.groups()
+    assert version[:2] == ["3", minor]
+    assert "python3.11 -m venv" in (CONTAINERS / "Dockerfile").read_text()
     lock_python = Version(_lock_script_setting("PYTHON_VERSION"))
-    assert Version(image_python.group(1)).release[:2] == lock_python.release[:2]
+    assert lock_python.release[:2] == (3, int(minor))
+    assert CONTAINER_ENV["python_full_version"] == ".".join(version)
     assert _lock_script_setting("PYTHON_PLATFORM").startswith("x86_64-manylinux")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 from pathlib import Path
@@ -60,7 +61,7 @@ def test_experiments_compile_and_build_working_networks(tree, experiment, profil
     if profile == "demo":
         z = torch.randn(2, networks.generator.z_dim)
         stats = experiment.loss.accumulate_gradients("G", torch.zeros(2, 3, 32, 32), z, epoch=1)
-        assert torch.isfinite(torch.tensor(list(stats.values()))).all()
+        assert all(math.isfinite(float(value)) for value in stats.values())
 
 
 def test_collapsed_uses_literal_learning_rates_and_fixed_the_swept_ones(tree):

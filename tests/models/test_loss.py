@@ -32,6 +32,12 @@ def _batch(networks: Networks, size: int = 4) -> tuple[torch.Tensor, torch.Tenso
     return torch.rand(size, 3, resolution, resolution) * 2 - 1, torch.randn(size, networks.generator.z_dim)
 
 
+def accumulate(loss: GANLoss, phase: str, real: torch.Tensor, z: torch.Tensor, epoch: int
+               ) -> dict[str, float]:
+    """One phase's values on the host (the loss hands measured values back as device tensors)."""
+    return {name: float(value) for name, value in loss.accumulate_gradients(phase, real, z, epoch).items()}
+
+
 def _gradients(module: torch.nn.Module) -> list[torch.Tensor | None]:
     return [p.grad for p in module.parameters()]
 
@@ -56,13 +62,13 @@ def test_isolated_critic_sends_no_gradient_to_generator_mapping_or_nca(configure
     networks = build_networks()
     loss = gan_loss(networks)
     real, z = _batch(networks)
-    stats = loss.accumulate_gradients("critic", real, z, epoch)
+    stats = accumulate(loss, "critic", real, z, epoch)
     assert stats["critic_trains"] == 1.0 and _touched(networks.critic)
     generator = networks.generator
     for part in (generator.mapping, generator.synthesis, generator.nca, networks.discriminator):
         assert _untouched(part)
     _zero(networks)
-    stats = loss.accumulate_gradients("G", real, z, epoch)
+    stats = accumulate(loss, "G", real, z, epoch)
     assert stats["critic_weight"] == 0.0 and "g_critic" not in stats
     assert stats["isolation_phase"] == (1.0 if epoch <= 2 else 2.0)
     assert _untouched(networks.critic) and _untouched(networks.discriminator)
@@ -75,7 +81,7 @@ def test_integrated_critic_reaches_the_generator_with_the_ramped_weight(configur
     networks = build_networks()
     loss = gan_loss(networks)
     real, z = _batch(networks)
-    stats = loss.accumulate_gradients("G", real, z, epoch=5)
+    stats = accumulate(loss, "G", real, z, epoch=5)
     assert stats["isolation_phase"] == 3.0 and stats["critic_weight"] == pytest.approx(0.5)
     reference = stats["g_adversarial"] + 0.5 * stats["g_critic"]
     assert stats["g_loss"] == pytest.approx(reference, rel=1e-5)
@@ -86,7 +92,7 @@ def test_critic_frozen_during_the_isolation_period_when_configured(configure):
     configure(ISOLATED, "IsolationSchedule.critic_trains_in_period = False")
     networks = build_networks()
     real, z = _batch(networks)
-    assert gan_loss(networks).accumulate_gradients("critic", real, z, epoch=3) == {"critic_trains": 0.0}
+    assert accumulate(gan_loss(networks), "critic", real, z, epoch=3) == {"critic_trains": 0.0}
     assert _untouched(networks.critic)
 
 
@@ -95,7 +101,7 @@ def test_collapsed_style_critic_pushes_the_generator_from_epoch_one(configure):
     torch.manual_seed(0)
     networks = build_networks()
     real, z = _batch(networks)
-    stats = gan_loss(networks).accumulate_gradients("G", real, z, epoch=1)
+    stats = accumulate(gan_loss(networks), "G", real, z, epoch=1)
     assert stats["critic_weight"] == 1.0 and "g_critic" in stats
 
 
@@ -132,7 +138,7 @@ def test_every_phase_reports_finite_numbers(configure, loss_type):
         },
     }
     for phase, keys in expected.items():
-        stats = loss.accumulate_gradients(phase, real, z, epoch=1)
+        stats = accumulate(loss, phase, real, z, epoch=1)
         assert set(stats) == keys, phase
         assert all(isinstance(v, float) and math.isfinite(v) for v in stats.values())
     assert stats["growth_boost"] == pytest.approx(0.1)
@@ -142,7 +148,7 @@ def test_d_phase_leaves_the_generator_alone_and_fills_d(configure):
     configure()
     networks = build_networks()
     real, z = _batch(networks)
-    gan_loss(networks).accumulate_gradients("D", real, z, epoch=1)
+    accumulate(gan_loss(networks), "D", real, z, epoch=1)
     assert _touched(networks.discriminator) and _untouched(networks.generator) and _untouched(networks.critic)
 
 
@@ -160,7 +166,7 @@ def test_unknown_phase_and_foreign_state_are_rejected(configure):
     with pytest.raises(CheckpointError):
         loss.load_state_dict({"ema": 1})
     with pytest.raises(ValueError, match="unknown phase"):
-        loss.accumulate_gradients("X", *_batch(loss.networks), epoch=1)
+        accumulate(loss, "X", *_batch(loss.networks), epoch=1)
 
 
 def test_same_seed_same_losses(configure):
@@ -171,7 +177,7 @@ def test_same_seed_same_losses(configure):
         networks = build_networks()
         loss = gan_loss(networks)
         real, z = _batch(networks)
-        runs.append([loss.accumulate_gradients(phase, real, z, epoch=1) for phase in ("D", "critic", "G")])
+        runs.append([accumulate(loss, phase, real, z, epoch=1) for phase in ("D", "critic", "G")])
     assert runs[0] == runs[1]
 
 
@@ -203,7 +209,7 @@ def test_phases_run_under_bf16_autocast_with_the_penalty_in_fp32(configure):
     loss = gan_loss(networks)
     real, z = _batch(networks)
     with torch.autocast("cpu", dtype=torch.bfloat16):
-        stats = {phase: loss.accumulate_gradients(phase, real, z, epoch=1) for phase in ("D", "critic", "G")}
+        stats = {phase: accumulate(loss, phase, real, z, epoch=1) for phase in ("D", "critic", "G")}
     assert all(math.isfinite(v) for values in stats.values() for v in values.values())
     assert stats["D"]["gradient_penalty"] > 0
     assert all(
@@ -221,6 +227,17 @@ def test_growth_boost_adds_the_weighted_deficit_to_g_loss(configure):
     torch.manual_seed(0)
     networks = build_networks()
     real, z = _batch(networks)
-    stats = gan_loss(networks).accumulate_gradients("G", real, z, epoch=1)
+    stats = accumulate(gan_loss(networks), "G", real, z, epoch=1)
     assert stats["growth_deficit"] > 0 and stats["critic_weight"] == 0.0
     assert stats["g_loss"] == pytest.approx(stats["g_adversarial"] + 2.0 * stats["growth_deficit"], rel=1e-5)
+
+
+def test_measured_values_stay_tensors_so_a_step_needs_no_host_read(configure):
+    configure("GANLoss.gradient_penalty = @GradientPenalty()", "IsolationSchedule.enabled = False")
+    torch.manual_seed(0)
+    networks = build_networks()
+    real, z = _batch(networks)
+    stats = gan_loss(networks).accumulate_gradients("D", real, z, epoch=1)
+    assert all(isinstance(stats[name], torch.Tensor) and not stats[name].requires_grad
+               for name in ("d_loss", "d_real", "d_fake", "gradient_penalty"))
+    assert isinstance(stats["instance_noise"], float)

@@ -1,6 +1,6 @@
 """Fixtures: a tiny experiment tree (the real training.gin, 8x8 networks) and prepared data on disk.
 
-The helpers of this folder (``faults``) are importable by name.
+The helpers of this folder (``faults``, ``ranks``) are importable by name.
 """
 
 from __future__ import annotations

@@ -13,7 +13,9 @@ refuses a name twice on one commit; collection reads the latest round. Statistic
 from __future__ import annotations
 
 import json
+import math
 import re
+import subprocess
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -43,6 +45,11 @@ KINDS = ("ref", "out", "in")
 NAME_PATTERN = re.compile(r"^ablate-(?P<round>\d{14})-(?P<kind>ref|out|in)-(?P<fix>.+)-s(?P<seed>\d+)$")
 FIX_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 PENDING_STATES = ("queued", "running")
+# Without a GPU the runs share the CPU cores: two at a time. On a GPU, as many as its free memory holds;
+# a fixed.gin full-profile run at 64 px, batch 32 peaked at 3.9 GiB (benchmarks/RESULTS.md), plus its
+# CUDA context.
+CPU_JOBS = 2
+GPU_GIB_PER_RUN = 4.5
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,35 @@ def plan_round(fixes: Sequence[str], seeds: Sequence[int], directions: Sequence[
     return [run for seed in seeds
             for run in (PlannedRun("ref", REFERENCE_FIX, seed),
                         *(PlannedRun(kind, fix, seed) for fix in fixes for kind in directions))]
+
+
+def parse_free_mib(text: str) -> float | None:
+    """GPU 0's free MiB from ``nvidia-smi --query-gpu=memory.free --format=csv,noheader,nounits``."""
+    first = text.strip().splitlines()[0].strip() if text.strip() else ""
+    try:
+        value = float(first)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and value >= 0 else None
+
+
+def free_gpu_gib() -> float | None:
+    """Free memory of GPU 0 (where every run trains) in GiB; None without a usable nvidia-smi."""
+    command = ["nvidia-smi", "--query-gpu=memory.free", "--format=csv,noheader,nounits"]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    mib = parse_free_mib(done.stdout) if done.returncode == 0 else None
+    return None if mib is None else mib / 1024
+
+
+def default_jobs(runs: int, gib_per_run: float = GPU_GIB_PER_RUN, free_gib: float | None = None) -> int:
+    """Parallel runs: as many as the GPU's free memory holds (at most ``runs``); ``CPU_JOBS`` without one."""
+    free_gib = free_gpu_gib() if free_gib is None else free_gib
+    if free_gib is None:
+        return max(1, min(runs, CPU_JOBS))
+    return max(1, min(runs, int(free_gib // gib_per_run)))
 
 
 def queue_ablation(repo: Path, runs: Sequence[PlannedRun], round_tag: str, set_params: Sequence[str] = (),

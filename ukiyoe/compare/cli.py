@@ -48,7 +48,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ablate.add_argument("--add-param", default="ablate.add", help="params.yaml key naming the added fix")
     ablate.add_argument("-S", "--set-param", action="append", default=[], metavar="KEY=VALUE",
                         help="extra 'dvc exp run -S' override for every run, e.g. epochs=5")
-    ablate.add_argument("-j", "--jobs", type=int, default=2, help="parallel queue workers")
+    ablate.add_argument("-j", "--jobs", type=int, default=None,
+                        help="parallel queue workers (default: as many runs as the GPU's free memory holds, "
+                             "see --gpu-gib-per-run; 2 without a GPU)")
+    ablate.add_argument("--gpu-gib-per-run", type=float, default=None, metavar="GIB",
+                        help="GPU memory one run needs, for the default --jobs")
     ablate.add_argument("--timeout", type=float, default=6 * 3600, help="seconds to wait for the queue")
     ablate.add_argument("--metrics", default=DEFAULT_METRICS_FILE, help="metrics file of leave-one-out runs")
     ablate.add_argument("--baseline-metrics", default=DEFAULT_BASELINE_METRICS_FILE,
@@ -94,8 +98,10 @@ def run_ablate(args: argparse.Namespace) -> int:
     from ukiyoe.compare.dvc_experiments import exp_show
     from ukiyoe.errors import UkiyoeError
 
-    if args.jobs < 1:
+    if args.jobs is not None and args.jobs < 1:
         raise UkiyoeError(f"--jobs must be at least 1, got {args.jobs}")
+    if args.gpu_gib_per_run is not None and not args.gpu_gib_per_run > 0:
+        raise UkiyoeError(f"--gpu-gib-per-run must be positive, got {args.gpu_gib_per_run}")
     every_step = not (args.queue or args.run or args.collect)
     round_tag, names, records = args.round_tag, None, None
     if args.queue or every_step:
@@ -105,7 +111,9 @@ def run_ablate(args: argparse.Namespace) -> int:
             known = exp_show(args.repo)
             round_tag = round_tag or ablate.latest_round(known)
             names = [r.name for r in known if r.name and r.name.startswith(f"ablate-{round_tag}-")]
-        records = ablate.run_queue(args.repo, args.jobs, names, args.timeout)
+        jobs = args.jobs or ablate.default_jobs(len(names), args.gpu_gib_per_run or ablate.GPU_GIB_PER_RUN)
+        print(f"running {len(names)} experiments, {jobs} at a time")
+        records = ablate.run_queue(args.repo, jobs, names, args.timeout)
         print(f"round {round_tag} finished")
     if args.collect or every_step:
         ranking = ablate.rank_round(records or exp_show(args.repo), args.metrics, args.baseline_metrics,

@@ -26,6 +26,8 @@ from ukiyoe.ranges import declare, one_of
 
 LOSS_TYPES = ("non_saturating", "hinge", "wasserstein", "relativistic")
 PHASES = ("D", "Dreg", "critic", "G")
+# What a phase reports: measured values as detached device tensors, schedule values as floats.
+Stats = dict[str, torch.Tensor | float]
 
 
 def discriminator_loss(loss_type: str, real: torch.Tensor, fake: torch.Tensor, real_target: float = 1.0
@@ -115,9 +117,31 @@ class GANLoss:
         if state:
             raise CheckpointError(f"GANLoss state: unexpected keys {sorted(state)}")
 
+    def synthesizes(self, phase: str, epoch: int) -> bool:
+        """Whether ``phase`` runs the generator at ``epoch`` (and so draws an NCA step count)."""
+        if phase == "critic":
+            return self.networks.critic is not None and self.isolation.critic_trains(epoch)
+        return phase in ("D", "G")
+
+    def epoch_constants(self, phase: str, epoch: int) -> tuple[float, ...]:
+        """Every epoch-dependent number ``phase`` uses as a Python float (a kernel argument): a phase
+        recorded into a CUDA graph stays valid while these are unchanged. New schedules belong here."""
+        sigma = self.instance_noise.sigma_at(epoch) if self.instance_noise is not None else 0.0
+        if phase == "critic":
+            return (float(self.isolation.critic_trains(epoch)),)
+        if phase == "G":
+            return (sigma, self.isolation.weight(epoch), float(self.isolation.phase(epoch)),
+                    self.growth.growth_boost(epoch))
+        gamma = self.zero_centered.gamma_at(epoch) if self.zero_centered is not None else 0.0
+        return (sigma, gamma)
+
     def accumulate_gradients(self, phase: str, real: torch.Tensor, z: torch.Tensor, epoch: int
-                             ) -> dict[str, float]:
-        """Computes ``phase``'s loss, calls ``backward()`` and returns the numbers worth logging."""
+                             ) -> Stats:
+        """Computes ``phase``'s loss, calls ``backward()`` and returns the numbers worth logging.
+
+        Measured values are detached device tensors (reading them is the caller's choice: a host read per
+        step stalls the GPU); schedule values are floats.
+        """
         if phase == "D":
             return self._discriminator(real, z, epoch)
         if phase == "Dreg":
@@ -135,7 +159,7 @@ class GANLoss:
         with torch.no_grad():
             return self.networks.generator.synthesize(z, self.growth.nca_step_scale(epoch)).image
 
-    def _discriminator(self, real: torch.Tensor, z: torch.Tensor, epoch: int) -> dict[str, float]:
+    def _discriminator(self, real: torch.Tensor, z: torch.Tensor, epoch: int) -> Stats:
         discriminator = self.networks.discriminator
         real_in, fake_in = self._noisy(real, epoch), self._noisy(self._fakes(z, epoch), epoch)
         target = self.label_smoothing.real_target if self.label_smoothing is not None else 1.0
@@ -143,17 +167,17 @@ class GANLoss:
             return self._zero_centered_discriminator(real_in, fake_in, target, epoch)
         real_scores, fake_scores = discriminator(real_in), discriminator(fake_in)
         loss = discriminator_loss(self.loss_type, real_scores, fake_scores, target)
-        stats = {"d_real": real_scores.mean().item(), "d_fake": fake_scores.mean().item()}
+        stats = {"d_real": real_scores.mean().detach(), "d_fake": fake_scores.mean().detach()}
         if self.gradient_penalty is not None:
             penalty = self.gradient_penalty(discriminator, real_in, fake_in)
             loss = loss + penalty
-            stats["gradient_penalty"] = penalty.item()
+            stats["gradient_penalty"] = penalty.detach()
         loss.backward()
         sigma = self.instance_noise.sigma_at(epoch) if self.instance_noise is not None else 0.0
-        return {"d_loss": loss.item(), **stats, "instance_noise": sigma}
+        return {"d_loss": loss.detach(), **stats, "instance_noise": sigma}
 
     def _zero_centered_discriminator(self, real: torch.Tensor, fake: torch.Tensor, target: float, epoch: int
-                                     ) -> dict[str, float]:
+                                     ) -> Stats:
         """D's step with R1 + R2 taken on the loss's own forward passes."""
         def loss_of_scores(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
             return discriminator_loss(self.loss_type, real_scores, fake_scores, target)
@@ -164,7 +188,7 @@ class GANLoss:
             loss = loss + self.gradient_penalty(discriminator, real, fake)
         loss.backward()
         gamma = penalties.gamma_at(epoch) if penalties is not None else 0.0
-        return {"d_loss": loss.item(), **{k: v.item() for k, v in stats.items()}, "gamma": gamma}
+        return {"d_loss": loss.detach(), **{k: v.detach() for k, v in stats.items()}, "gamma": gamma}
 
     @staticmethod
     def _real_scores(adversary: nn.Module, loss_type: str, real: torch.Tensor) -> torch.Tensor | None:
@@ -174,14 +198,14 @@ class GANLoss:
         with torch.no_grad():
             return adversary(real)
 
-    def _discriminator_r1(self, real: torch.Tensor, epoch: int) -> dict[str, float]:
+    def _discriminator_r1(self, real: torch.Tensor, epoch: int) -> Stats:
         if self.r1 is None:
             return {}
         penalty = self.r1(self.networks.discriminator, self._noisy(real, epoch))
         penalty.backward()
-        return {"r1": penalty.item()}
+        return {"r1": penalty.detach()}
 
-    def _critic(self, real: torch.Tensor, z: torch.Tensor, epoch: int) -> dict[str, float]:
+    def _critic(self, real: torch.Tensor, z: torch.Tensor, epoch: int) -> Stats:
         critic = self.networks.critic
         if critic is None:
             return {}
@@ -190,15 +214,15 @@ class GANLoss:
         fake = self._fakes(z, epoch)
         real_scores, fake_scores = critic(real), critic(fake)
         loss = discriminator_loss(self.critic_loss_type, real_scores, fake_scores)
-        stats = {"critic_real": real_scores.mean().item(), "critic_fake": fake_scores.mean().item()}
+        stats = {"critic_real": real_scores.mean().detach(), "critic_fake": fake_scores.mean().detach()}
         if self.critic_gradient_penalty is not None:
             penalty = self.critic_gradient_penalty(critic, real, fake)
             loss = loss + penalty
-            stats["critic_gradient_penalty"] = penalty.item()
+            stats["critic_gradient_penalty"] = penalty.detach()
         loss.backward()
-        return {"critic_loss": loss.item(), **stats, "critic_trains": 1.0}
+        return {"critic_loss": loss.detach(), **stats, "critic_trains": 1.0}
 
-    def _generator(self, real: torch.Tensor, z: torch.Tensor, epoch: int) -> dict[str, float]:
+    def _generator(self, real: torch.Tensor, z: torch.Tensor, epoch: int) -> Stats:
         networks = self.networks
         weight = self.isolation.weight(epoch) if networks.critic is not None else 0.0
         boost = self.growth.growth_boost(epoch)
@@ -208,7 +232,7 @@ class GANLoss:
             paired = self._real_scores(networks.discriminator, self.loss_type, self._noisy(real, epoch))
             adversarial = generator_loss(self.loss_type, scores, paired)
             total = adversarial
-            stats = {"g_adversarial": adversarial.item()}
+            stats = {"g_adversarial": adversarial.detach()}
             if weight > 0:
                 critic_real = self._real_scores(networks.critic, self.critic_loss_type, real)
                 critic_scores = networks.critic(output.image)
@@ -216,19 +240,19 @@ class GANLoss:
                 if self.adaptive_critic_weight:
                     weight *= self._adaptive_weight(adversarial, critic_term)
                 total = total + weight * critic_term
-                stats["g_critic"] = critic_term.item()
+                stats["g_critic"] = critic_term.detach()
             if output.growth_deficit is not None:
-                stats.update(alive_ratio=output.alive_ratio.item(), nca_steps=float(output.nca_steps),
-                             growth_deficit=output.growth_deficit.item())
+                stats.update(alive_ratio=output.alive_ratio, nca_steps=float(output.nca_steps),
+                             growth_deficit=output.growth_deficit.detach())
                 if boost > 0:
                     total = total + boost * output.growth_deficit
             total.backward()
-        return {"g_loss": total.item(), **stats, "critic_weight": weight,
+        return {"g_loss": total.detach(), **stats, "critic_weight": weight,
                 "isolation_phase": float(self.isolation.phase(epoch)), "growth_boost": boost}
 
-    def _adaptive_weight(self, adversarial: torch.Tensor, critic_term: torch.Tensor) -> float:
+    def _adaptive_weight(self, adversarial: torch.Tensor, critic_term: torch.Tensor) -> torch.Tensor:
         """‖∇L_D‖ / (‖∇L_critic‖ + 1e-4) at the synthesis network's last layer, clamped to [0, 1e4]."""
         last = self.networks.generator.synthesis.to_rgb.weight
         (d_grad,) = torch.autograd.grad(adversarial, last, retain_graph=True)
         (c_grad,) = torch.autograd.grad(critic_term, last, retain_graph=True)
-        return float((d_grad.norm() / (c_grad.norm() + 1e-4)).clamp(0.0, 1e4))
+        return (d_grad.norm() / (c_grad.norm() + 1e-4)).clamp(0.0, 1e4).detach()

@@ -1,10 +1,13 @@
 """Data-parallel training across processes started by ``torchrun``.
 
-Every rank holds full copies of all networks and draws its own real batches (a disjoint shard) and z. After
-each phase's backward pass the gradients of the networks that phase updates are averaged across ranks in one
-flat all-reduce, so every rank applies the same update and the weights stay identical. Phases touch different
-networks with different inputs, which is why gradients are synchronised per phase rather than through
-``DistributedDataParallel`` wrappers. Rank 0 alone writes checkpoints, samples, curves and the Sacred run.
+``TrainOptions.batch_size`` is the global batch: each of N ranks takes a disjoint 1/N of every real batch and
+draws its own z, so a step, an epoch and every schedule mean the same at any process count and a checkpoint
+resumes at another one exactly where it stopped. Every rank holds full copies of all networks. After each
+phase's backward pass the gradients of the networks that phase updates are averaged across ranks in one flat
+all-reduce, so every rank applies the same update and the weights stay identical. Averaging ``.grad`` after
+``backward()`` also averages what the double-backward penalties (gradient penalty, R1) put there, which
+``DistributedDataParallel``'s hooks would not; phases touch different networks with different inputs, another
+reason not to use its wrappers. Rank 0 alone writes checkpoints, samples, curves and the Sacred run.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
-from ukiyoe.errors import TrainingError
+from ukiyoe.errors import ConfigError, TrainingError
 
 
 @dataclass(frozen=True)
@@ -52,20 +55,43 @@ def shutdown(context: Distributed) -> None:
         dist.destroy_process_group()
 
 
+def per_rank_batch(context: Distributed, batch_size: int) -> int:
+    """Each rank's share of the global ``batch_size``."""
+    if batch_size % context.world_size:
+        raise ConfigError(
+            f"TrainOptions.batch_size {batch_size} is the global batch and must divide evenly among "
+            f"{context.world_size} processes"
+        )
+    return batch_size // context.world_size
+
+
 def average_gradients(context: Distributed, parameters: list[torch.nn.Parameter]) -> None:
-    """Average the gradients of ``parameters`` over all ranks (one flat all-reduce)."""
-    if not context.enabled:
+    """Average the gradients of ``parameters`` over all ranks (one flat all-reduce).
+
+    A rank whose graph left a parameter without a gradient contributes zeros, and a presence count travels
+    in the same all-reduce: the tensor has the same length on every rank (a collective of mismatched sizes
+    hangs NCCL), and a parameter no rank reached keeps ``grad = None``, as in a single process.
+    """
+    if not context.enabled or not parameters:
         return
-    with_grad = [parameter for parameter in parameters if parameter.grad is not None]
-    if not with_grad:
-        return
-    flat = torch.cat([parameter.grad.reshape(-1) for parameter in with_grad])
+    pieces = [p.grad.reshape(-1) if p.grad is not None else p.new_zeros(p.numel()) for p in parameters]
+    present = [1.0 if p.grad is not None else 0.0 for p in parameters]
+    complete = 0.0 not in present  # the usual case: no host-to-device copy and no sync
+    marks = pieces[0].new_ones(len(present)) if complete else pieces[0].new_tensor(present)
+    flat = torch.cat([*pieces, marks])
     dist.all_reduce(flat)
     flat /= context.world_size
+    # Only a rank that lacks a gradient needs the counts on the host; the others were reached.
+    reached = present if complete else flat[-len(parameters) :].tolist()
     offset = 0
-    for parameter in with_grad:
-        count = parameter.grad.numel()
-        parameter.grad.copy_(flat[offset : offset + count].view_as(parameter.grad))
+    for parameter, share in zip(parameters, reached, strict=True):
+        count = parameter.numel()
+        if share > 0:
+            averaged = flat[offset : offset + count].view_as(parameter)
+            if parameter.grad is None:
+                parameter.grad = averaged.clone()
+            else:
+                parameter.grad.copy_(averaged)
         offset += count
 
 
@@ -87,13 +113,23 @@ def gather_objects(context: Distributed, value: Any) -> list[Any]:
     return gathered
 
 
-def any_rank(context: Distributed, flag: bool, device: torch.device) -> bool:
-    """True on every rank when ``flag`` is true on at least one (a stop signal, a watchdog trigger)."""
+def mean_over_ranks(context: Distributed, values: dict[str, float]) -> dict[str, float]:
+    """Each key's mean over the ranks that logged it (per-epoch loss means, once an epoch)."""
+    gathered = gather_objects(context, values)
+    keys = dict.fromkeys(key for rank_values in gathered for key in rank_values)
+    return {key: sum(v[key] for v in gathered if key in v) / sum(key in v for v in gathered) for key in keys}
+
+
+def any_rank(context: Distributed, device: torch.device, *flags: bool) -> list[bool]:
+    """Each flag, true on every rank when it is true on at least one (a stop signal, non-finite losses).
+
+    Every branch that leads to a collective must be taken by all ranks or by none; one all-reduce serves
+    all the flags of a step."""
     if not context.enabled:
-        return flag
-    value = torch.tensor([1.0 if flag else 0.0], device=device)
-    dist.all_reduce(value, op=dist.ReduceOp.MAX)
-    return bool(value.item() > 0)
+        return list(flags)
+    values = torch.tensor([1.0 if flag else 0.0 for flag in flags], device=device)
+    dist.all_reduce(values, op=dist.ReduceOp.MAX)
+    return [value > 0 for value in values.tolist()]
 
 
 def check_in_sync(context: Distributed, modules: list[torch.nn.Module], device: torch.device) -> None:

@@ -1,7 +1,8 @@
 """The collapse guard: watch a run on fixed batches, report what it sees, roll back when it must.
 
 It owns the watchdog's state (remedies applied, rollbacks, strikes), which survives a rollback and is saved
-with every checkpoint. Samples are drawn with a private seed, so watching never changes training.
+with every checkpoint; under several processes every rank decides from the same indicators. Samples are
+drawn with a private seed, so watching never changes training.
 """
 
 from __future__ import annotations
@@ -26,6 +27,14 @@ from ukiyoe.train.watchdog import CollapseWatchdog, Indicators, WatchdogState, m
 FIXED_Z_SEED_OFFSET = 7919
 # The ``halve_gen_lr`` remedy scales the generator's optimizer only; the NCA keeps its own rate.
 SCALED_BY_REMEDY = ("generator",)
+
+
+def agreed(per_rank: list[Indicators]) -> Indicators:
+    """What every rank decides on: the first non-finite rank's indicators, else rank 0's.
+
+    The weights are identical, but kernels may round differently per device; deciding from one set of
+    numbers keeps the strike counts, remedies and rollbacks of all ranks in step."""
+    return next((indicators for indicators in per_rank if not indicators.finite), per_rank[0])
 
 
 class CollapseGuard:
@@ -88,10 +97,9 @@ class CollapseGuard:
               restore: Callable[[dict[str, Any]], None]) -> bool | None:
         """Check health; True healthy, False unhealthy but kept, None after a rollback through ``restore``."""
         indicators, extras = self.check(epoch, losses_finite)
+        indicators = agreed(distributed.gather_objects(self.context, indicators))
         self.last_diversity = indicators.diversity
         decision, reasons = self.watchdog.decide(indicators, self.state)
-        if distributed.any_rank(self.context, decision == "rollback", self.device):
-            decision = "rollback"
         applied = {"lr/generator": self.experiment.optimizers["generator"].param_groups[0]["lr"],
                    "n_critic": self.n_critic(epoch)}
         self.tracker.log_scalars({**indicators.as_dict(), **extras, **applied}, step)

@@ -7,7 +7,6 @@ checks every ``CollapseWatchdog.interval`` steps and before every checkpoint, so
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,13 +24,12 @@ from ukiyoe.train.batches import RealBatches
 from ukiyoe.train.guard import CollapseGuard
 from ukiyoe.train.monitor import EpochAverager, Throughput, progress_bar, save_samples, show_progress
 from ukiyoe.train.options import TrainOptions
-from ukiyoe.train.rng import capture_rng_state, restore_rng_state
+from ukiyoe.train.phases import make_phases
+from ukiyoe.train.rng import capture_rng_state, restore_rng_state, seed_everything
 from ukiyoe.train.signals import StopRequested, StopSignals
 from ukiyoe.train.steps import Stepper
 from ukiyoe.train.tracking import Tracker
 from ukiyoe.train.watchdog import CollapseWatchdog
-
-log = logging.getLogger(__name__)
 
 CHECKPOINT_FORMAT = 1
 # Test-only seam: callables (step, experiment) run after every step; production code never adds one.
@@ -54,15 +52,15 @@ class Trainer:
                  tracker: Tracker, meta: dict[str, Any]) -> None:
         self.experiment, self.options, self.batches, self.context = experiment, options, batches, context
         self.device, self.paths, self.tracker, self.meta = device, paths, tracker, meta
-        self.steps_per_epoch = batches.steps_per_epoch
+        self.steps_per_epoch, self.step = batches.steps_per_epoch, 0
         self.total_steps = options.epochs * self.steps_per_epoch
-        self.step = 0
         self.history: list[dict[str, Any]] = []
         self.averager = EpochAverager()
-        self.stepper = Stepper(experiment, options.batch_size, options.ema_beta, options.amp, context, device)
+        phases = make_phases(experiment, options, context, device, batches.batch_size)
+        self.stepper, self.last_read = Stepper(experiment, phases), {}
         fixed_real = batches.fixed(watchdog.sample_count)
         self.guard = CollapseGuard(watchdog, experiment, options, fixed_real, context, tracker, paths.out)
-        self.throughput = Throughput(options.batch_size * context.world_size)
+        self.throughput = Throughput(options.batch_size)
 
     def epoch_of(self, step: int) -> int:
         return min(step, self.total_steps - 1) // self.steps_per_epoch + 1
@@ -92,11 +90,19 @@ class Trainer:
                 self.averager.add(values)
                 for hook in AFTER_STEP_HOOKS:
                     hook(self.step, self.experiment)
-                show_progress(bar, {**values, "watchdog/diversity": self.guard.last_diversity})
                 finite = all(math.isfinite(value) for value in values.values())
-                stopping = distributed.any_rank(self.context, signals.received is not None, self.device)
+                reading = self._reading_due()
+                if reading:
+                    finite = self._read_device_values() and finite
+                stopping, diverging = distributed.any_rank(self.context, self.device,
+                                                           signals.received is not None, not finite)
+                finite = not diverging  # one rank's NaN loss sends every rank into the guard
+                if stopping and not reading:  # every rank stops here, so every rank reads
+                    finite = self._read_device_values() and finite
                 checkpoint_due = stopping or self.step % self.options.checkpoint_every == 0 or (
                     self.step == self.total_steps)
+                shown = {**self.last_read, **values, "watchdog/diversity": self.guard.last_diversity}
+                show_progress(bar, shown)
                 healthy = True
                 if checkpoint_due or not finite or self.guard.due(self.step):
                     healthy = self.guard.watch(self.step, self.epoch_of(self.step), finite, self.averager,
@@ -113,11 +119,24 @@ class Trainer:
         self.throughput.stop()
         return self.summary()
 
+    def _reading_due(self) -> bool:
+        """Device sums are read at checkpoints, guard checks and epoch ends: the same steps on every rank."""
+        return self.step % self.options.checkpoint_every == 0 or self.step == self.total_steps or (
+            self.guard.due(self.step) or self.step % self.steps_per_epoch == 0)
+
+    def _read_device_values(self) -> bool:
+        """Adds what the phases summed on the device to the epoch means; False if one was not finite."""
+        totals = self.stepper.runner.read()
+        self.averager.add_totals(totals)
+        self.last_read = {**self.last_read, **totals.last}
+        return totals.all_finite
+
     @torch.no_grad()
     def end_epoch(self, epoch: int) -> None:
         self.throughput.first_epoch_done()
         samples, extras = self.guard.sample(self.experiment.ema, self.options.sample_count, epoch)
-        row: dict[str, Any] = {"epoch": epoch, "step": self.step, **self.averager.means(), **extras,
+        means = distributed.mean_over_ranks(self.context, self.averager.means())
+        row: dict[str, Any] = {"epoch": epoch, "step": self.step, **means, **extras,
                                "ema/diversity": float(samples.std(dim=0, unbiased=False).mean())}
         self.history.append(row)
         self.averager = EpochAverager()
@@ -129,7 +148,7 @@ class Trainer:
         self.tracker.log_scalars({k: v for k, v in row.items() if isinstance(v, int | float)}, self.step)
 
     def save(self, healthy: bool, score: float) -> None:
-        modules = list(self.experiment.networks.modules().values())
+        modules = [*self.experiment.networks.modules().values(), self.experiment.ema]
         distributed.check_in_sync(self.context, modules, self.device)
         rng_states = distributed.gather_objects(self.context, capture_rng_state())
         if self.context.is_main:
@@ -150,37 +169,31 @@ class Trainer:
         self.load_state_dict(payload, include_guard=False)  # the guard's remedies outlive the rollback
 
     def load_state_dict(self, payload: dict[str, Any], include_guard: bool = True) -> None:
-        """Continue from ``payload``; from another process count, at the start of the epoch it was in."""
-        self.step, averager = self._resume_point(payload)
+        """Continue from ``payload`` at its step, whatever process count wrote it (the batch is global)."""
+        self.step, recorded = int(payload["step"]), payload["loop"]["steps_per_epoch"]
+        if recorded != self.steps_per_epoch:
+            raise CheckpointError(f"{self.paths.out}: checkpoint has {recorded} steps per epoch, this run "
+                                  f"{self.steps_per_epoch} (prepared data or batch size changed)")
         self.experiment.load_state_dict(payload)
+        self.stepper.runner.invalidate()
         self.stepper.d_since_g = int(payload["loop"]["d_since_g"])
         self.history = [dict(row) for row in payload["loop"]["history"]]
         self.averager = EpochAverager()
-        self.averager.load_state_dict(averager)
+        self.averager.load_state_dict(payload["loop"]["averager"])
         states, rank = payload["rng"], self.context.rank
-        restore_rng_state(states[rank] if rank < len(states) else states[0])
+        if rank < len(states):
+            restore_rng_state(states[rank])
+        else:  # more processes than the checkpoint had: a fresh stream per new rank, not rank 0's copy
+            seed_everything(self.options.seed + rank + self.step * len(states))
         if include_guard:
             self.guard.load_state_dict(payload["watchdog"])
-
-    def _resume_point(self, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        step, recorded = int(payload["step"]), payload["loop"]["steps_per_epoch"]
-        saved_world = payload["meta"].get("world_size", 1)
-        if saved_world == self.context.world_size and recorded == self.steps_per_epoch:
-            return step, payload["loop"]["averager"]
-        if saved_world == self.context.world_size:
-            raise CheckpointError(f"{self.paths.out}: checkpoint has {recorded} steps per epoch, this run "
-                                  f"{self.steps_per_epoch} (prepared data or batch size changed)")
-        if step % recorded:
-            log.warning("checkpoint from %s process(es) is mid-epoch: epoch %d restarts from its beginning",
-                        saved_world, step // recorded + 1)
-        return (step // recorded) * self.steps_per_epoch, {"sums": {}, "counts": {}}
 
     def summary(self) -> dict[str, Any]:
         summary: dict[str, Any] = {**(self.history[-1] if self.history else {}), "steps": self.step,
                                    "epochs": self.step // self.steps_per_epoch,
                                    "rollbacks": self.guard.state.rollbacks,
                                    "watchdog_events": len(self.guard.state.events),
-                                   **self.throughput.summary()}
+                                   **self.throughput.summary(), **self.stepper.runner.describe()}
         if self.device.type == "cuda":
             summary["peak_memory_gib"] = torch.cuda.max_memory_allocated(self.device) / 2**30
         return summary

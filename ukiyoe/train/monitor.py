@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -19,15 +18,10 @@ from tqdm import tqdm
 
 from ukiyoe.files import atomic_write_json
 from ukiyoe.images import grid_image, nchw_to_nhwc, to_uint8, write_png
+from ukiyoe.train.device_means import Totals
 
 SUMMARY_FILE, DETAILS_FILE = "summary.json", "details.json"
 HEADLINE_KEYS = ("images_per_second", "seconds")
-
-
-def gradient_norm(parameters: Iterable[torch.nn.Parameter]) -> float:
-    """L2 norm of all gradients (0 when none were computed)."""
-    norms = [parameter.grad.detach().float().norm() for parameter in parameters if parameter.grad is not None]
-    return float(torch.linalg.vector_norm(torch.stack(norms))) if norms else 0.0
 
 
 def value_range(images: torch.Tensor) -> dict[str, float]:
@@ -46,6 +40,12 @@ class EpochAverager:
             if isinstance(value, int | float) and math.isfinite(value):
                 self.sums[name] += float(value)
                 self.counts[name] += 1
+
+    def add_totals(self, totals: Totals) -> None:
+        """Adds what the device summed since its last read (``DeviceMeans``)."""
+        for name, count in totals.counts.items():
+            self.sums[name] += totals.sums[name]
+            self.counts[name] += count
 
     def means(self) -> dict[str, float]:
         return {name: self.sums[name] / self.counts[name] for name in self.sums}

@@ -10,6 +10,7 @@ from ukiyoe.errors import ConfigError
 from ukiyoe.ranges import Between, declare, one_of
 
 AMP_MODES = (None, "bf16")
+SPEEDS = ("eager", "fast")
 
 
 @gin.configurable
@@ -24,6 +25,7 @@ AMP_MODES = (None, "bf16")
     keep_last=Between(1),
     amp=one_of(*(mode for mode in AMP_MODES if mode is not None)),
     cpu_threads=Between(0),
+    speed=one_of(*SPEEDS),
 )
 @dataclass(frozen=True)
 class TrainOptions:
@@ -31,7 +33,9 @@ class TrainOptions:
 
     A step is one discriminator step on one real batch; an epoch is one pass of the discriminator over the
     prepared data, so ``checkpoint_every`` counts real batches. The lazy regulariser's interval belongs to
-    the loss (``R1Penalty.interval``), the D steps per G step to ``NCriticSchedule``.
+    the loss (``R1Penalty.interval``), the D steps per G step to ``NCriticSchedule``. ``speed = 'fast'``
+    reads step values every watchdog interval instead of every step and replays CUDA graphs on one GPU
+    (``ukiyoe.train.phases``); ``'eager'`` is the reference.
     """
 
     epochs: int = 1
@@ -49,8 +53,12 @@ class TrainOptions:
     compile: bool = False
     fused_optimizers: bool = True
     cpu_threads: int = 0
+    speed: str = "eager"
 
     def __post_init__(self) -> None:
+        if self.speed == "fast" and self.compile:
+            raise ConfigError("TrainOptions.compile: speed 'fast' records CUDA graphs of whole phases; "
+                              "use one or the other")
         if self.device != "auto" and self.device.split(":")[0] not in ("cpu", "cuda", "mps"):
             raise ConfigError(
                 f"TrainOptions.device must be 'auto', 'cpu', 'cuda[:N]' or 'mps', got {self.device!r}"

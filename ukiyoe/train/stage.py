@@ -60,11 +60,10 @@ def load_config(request: TrainRequest) -> Any:
 
 
 def select_device(option: str, context: distributed.Distributed) -> torch.device:
-    if option != "auto":
-        return torch.device(option)
-    if torch.cuda.is_available():
+    """The option's device; 'auto' and a bare 'cuda' mean this process's GPU, ``cuda:<LOCAL_RANK>``."""
+    if option == "cuda" or (option == "auto" and torch.cuda.is_available()):
         return torch.device("cuda", context.local_rank)
-    return torch.device("cpu")
+    return torch.device("cpu" if option == "auto" else option)
 
 
 def configure_determinism(options: TrainOptions, device: torch.device) -> None:

@@ -7,6 +7,8 @@ the cells (``fire_rate``) apply it. Cells whose neighbourhood alpha falls to ``a
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import gin
@@ -85,6 +87,8 @@ class NCARefiner(nn.Module):
         self.alive_masking = alive_masking
         self.min_steps, self.max_steps = min_steps, max_steps
         self.checkpoint_steps = checkpoint_steps
+        self.fused_perception = False
+        self._fixed_steps: int | None = None
         kernels = torch.stack([IDENTITY, SOBEL_X, SOBEL_X.T] + ([LAPLACIAN] if laplacian else []))
         # Depthwise filtering written as one dense conv with block-diagonal weights: same result, and several
         # times faster on CPU than a grouped conv with this few channels.
@@ -114,8 +118,27 @@ class NCARefiner(nn.Module):
 
     def sample_steps(self, step_scale: float = 1.0) -> int:
         """Draws the number of steps from the global torch RNG (so seeding makes it reproducible)."""
+        if self._fixed_steps is not None:
+            return self._fixed_steps
         steps = int(torch.randint(self.min_steps, self.max_steps + 1, (1,)).item())
         return max(1, round(steps * step_scale))
+
+    @contextmanager
+    def steps_drawn(self, steps: int) -> Iterator[None]:
+        """``sample_steps`` returns ``steps`` inside the block without drawing: a caller that drew the count
+        beforehand (to pick the CUDA graph recorded for it) leaves the RNG stream as a plain call would."""
+        self._fixed_steps = steps
+        try:
+            yield
+        finally:
+            self._fixed_steps = None
+
+    def prefer_speed(self) -> None:
+        """Same rule, fewer kernels: the fixed perception filters are folded into the first update layer
+        (one 3×3 conv instead of conv + linear) and activations are kept instead of recomputed (checkpointing
+        cannot be recorded in a CUDA graph; memory grows with the step count)."""
+        self.fused_perception = True
+        self.checkpoint_steps = False
 
     def forward(self, image: torch.Tensor, w: torch.Tensor, steps: int | None = None,
                 step_scale: float = 1.0) -> NCAOutput:
@@ -126,12 +149,15 @@ class NCARefiner(nn.Module):
         alpha = image.new_ones(batch, 1, height, width)
         hidden = image.new_zeros(batch, self.state_channels - RGBA, height, width)
         state = torch.cat([image, alpha, hidden], dim=1)
+        if self.fused_perception and state.is_cuda:
+            state = state.contiguous(memory_format=torch.channels_last)
         bias = self._condition_bias(w)
+        fused = self._fused_weight() if self.fused_perception else None
         for _ in range(steps):
             if self.checkpoint_steps and torch.is_grad_enabled():
-                state = checkpoint(self._step, state, bias, use_reentrant=False)
+                state = checkpoint(self._step, state, bias, fused, use_reentrant=False)
             else:
-                state = self._step(state, bias)
+                state = self._step(state, bias, fused)
         alive = self._alive(state).to(state.dtype)
         deficit = F.relu(1.0 - state[:, 3:4]).mean()
         return NCAOutput(state[:, :3].clamp(-1.0, 1.0), alive.mean().detach(), deficit, steps)
@@ -147,9 +173,20 @@ class NCARefiner(nn.Module):
     def _alive(self, state: torch.Tensor) -> torch.Tensor:
         return F.max_pool2d(state[:, 3:4], 3, stride=1, padding=1) > self.alive_threshold
 
-    def _step(self, state: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
-        perception = F.conv2d(state, self.filters, padding=1).permute(0, 2, 3, 1)
-        hidden = self.perception_in(perception)
+    def _fused_weight(self) -> torch.Tensor:
+        """perception_in ∘ filters as one 3×3 conv weight (update_channels, state_channels, 3, 3)."""
+        return torch.einsum("up,pchw->uchw", self.perception_in.weight, self.filters)
+
+    def _step(self, state: torch.Tensor, bias: torch.Tensor | None, fused: torch.Tensor | None = None
+              ) -> torch.Tensor:
+        if fused is not None:
+            # Contiguous cells-last, as the Linear path gives (free for a channels_last state): dropout
+            # then draws its mask in the same element order.
+            cells = F.conv2d(state, fused, self.perception_in.bias, padding=1)
+            hidden = cells.permute(0, 2, 3, 1).contiguous()
+        else:
+            perception = F.conv2d(state, self.filters, padding=1).permute(0, 2, 3, 1)
+            hidden = self.perception_in(perception)
         if bias is not None:
             hidden = hidden + bias
         update = self.update_out(self.update_body(hidden)).permute(0, 3, 1, 2)

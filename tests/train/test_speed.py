@@ -1,0 +1,125 @@
+"""``TrainOptions.speed = 'fast'`` trains the same run as the eager reference, and still catches NaNs.
+
+On a CPU the fast runner runs the same phases without host reads inside a step, with the NCA's perception
+folded into its first layer (rounding differs, nothing else); CUDA graphs are checked on a GPU by
+``benchmarks/bench_train.py --check-steps``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+import torch
+from faults import make_hook
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ukiyoe.cli import main
+from ukiyoe.config import activate, compile_experiment
+from ukiyoe.configurables import CONFIGURABLE_MODULES
+from ukiyoe.errors import ConfigError
+from ukiyoe.gan.checkpoint import list_checkpoints, load_checkpoint
+from ukiyoe.train import distributed, loop
+from ukiyoe.train.options import TrainOptions
+from ukiyoe.train.phases import make_phases
+from ukiyoe.train.stage import build_experiment
+from ukiyoe.train.steps import Stepper
+
+STEPS = 12
+# Folding the perception filters into a 3x3 conv changes float rounding only; over 12 GAN steps the values
+# stay within this of the reference (measured differences are ~1e-6).
+RTOL, ATOL = 1e-4, 1e-5
+
+
+def _per_step_values(workspace, speed: str) -> list[dict[str, float]]:
+    # NCA dropout as in fixed.gin: the folded perception must draw the same dropout masks.
+    compiled = compile_experiment(workspace.experiment, workspace.params, ["NCARefiner.dropout = 0.1"],
+                                  modules=CONFIGURABLE_MODULES)
+    activate(compiled, CONFIGURABLE_MODULES)
+    options = dataclasses.replace(TrainOptions(), speed=speed)
+    device, context = torch.device("cpu"), distributed.Distributed()
+    experiment = build_experiment(options, device, context)
+    runner = make_phases(experiment, options, context, device, options.batch_size)
+    stepper = Stepper(experiment, runner)
+    reals = torch.rand(STEPS, options.batch_size, 3, 8, 8, generator=torch.Generator().manual_seed(1)) * 2 - 1
+    rows = []
+    for step in range(STEPS):
+        values = stepper.step(step, 1 + step // 6, reals[step], n_critic=2)
+        totals = runner.read()
+        assert totals.all_finite
+        rows.append({**values, **totals.last})
+    return rows
+
+
+def test_fast_steps_match_the_eager_reference_step_by_step(workspace) -> None:
+    eager, fast = _per_step_values(workspace, "eager"), _per_step_values(workspace, "fast")
+    assert all("d_loss" in row and "r1" in row for row in fast[3::4])
+    assert sum("g_loss" in row for row in fast) == STEPS // 2
+    for step, (reference, row) in enumerate(zip(eager, fast, strict=True)):
+        assert reference.keys() == row.keys(), step
+        for name, value in reference.items():
+            assert math.isclose(row[name], value, rel_tol=RTOL, abs_tol=ATOL), (step, name, row[name], value)
+
+
+def test_fast_speed_finds_an_injected_nan_at_the_next_read_and_rolls_back(workspace, monkeypatch) -> None:
+    monkeypatch.setattr(loop, "AFTER_STEP_HOOKS", [make_hook(nan_at=6)])
+    assert main(workspace.train_args("nan", "--bind", "TrainOptions.speed = 'fast'")) == 0
+    for entry in list_checkpoints(workspace.root / "nan"):
+        payload = load_checkpoint(entry.path)
+        for weights in [*payload["networks"].values(), payload["ema"]]:
+            assert all(torch.isfinite(tensor).all() for tensor in weights.values()), entry.path
+    events = workspace.sacred_run()["info"]["watchdog_events"]
+    # Values are read every CollapseWatchdog.interval (4) steps: the NaN of step 7 is seen at step 8.
+    assert [(e["action"], e["step"], e["rolled_back_to"]) for e in events] == [("rollback", 8, 5)]
+
+
+@pytest.mark.parametrize("speed", ["slow", "FAST", ""])
+def test_unknown_speeds_are_refused(speed: str) -> None:
+    with pytest.raises(ConfigError, match="TrainOptions.speed"):
+        TrainOptions(speed=speed)
+    with pytest.raises(ConfigError, match="TrainOptions.compile"):
+        TrainOptions(speed="fast", compile=True)
+
+
+def test_resident_batches_equal_host_batches_and_keep_the_epoch_order_on_the_device() -> None:
+    import numpy as np
+
+    from ukiyoe.train.batches import RealBatches
+
+    images = np.random.default_rng(0).integers(0, 256, (40, 8, 8, 3), dtype=np.uint8)
+    host, resident = (RealBatches(images, 8, 3, distributed.Distributed(), torch.device("cpu"), resident=flag)
+                      for flag in (False, True))
+    for epoch, position in [(1, 0), (1, 4), (2, 2), (1, 3)]:
+        assert torch.equal(host.batch(epoch, position), resident.batch(epoch, position))
+        for sampler in (host.sampler, resident.sampler):
+            assert (sampler.epoch, sampler.position) == (epoch, (position + 1) * 8)
+    assert resident._order is not None and isinstance(resident._order[2], torch.Tensor)
+    assert torch.equal(host.fixed(5), resident.fixed(5))
+
+
+@given(st.lists(st.lists(st.one_of(st.floats(-1e6, 1e6, width=32), st.just(float("nan")),
+                                   st.just(float("inf"))), min_size=1, max_size=3), min_size=1, max_size=6))
+@settings(max_examples=40, deadline=None)
+def test_device_means_sum_the_finite_values_and_flag_the_others(steps: list[list[float]]) -> None:
+    from ukiyoe.train.device_means import DeviceMeans
+
+    means = DeviceMeans(torch.device("cpu"))
+    for values in steps:
+        means.add({f"v{i}": torch.tensor(value) for i, value in enumerate(values)} | {"lr": 1e-4})
+    totals = means.read()
+    for i in range(max(len(values) for values in steps)):
+        seen = [values[i] for values in steps if len(values) > i]
+        finite = [value for value in seen if math.isfinite(value)]
+        assert totals.counts.get(f"v{i}", 0) == len(finite)
+        if finite:
+            expected = torch.zeros(())
+            for value in finite:
+                expected += value  # float32, in the device's order
+            assert totals.sums[f"v{i}"] == expected.item()
+        last = totals.last[f"v{i}"]
+        assert last == seen[-1] or (math.isnan(last) and math.isnan(seen[-1]))
+    assert "lr" not in totals.last  # floats stay with the caller
+    assert totals.all_finite == all(math.isfinite(v) for values in steps for v in values)
+    assert means.read() == type(totals)({}, {}, {}, True)  # the buffer starts again from zero

@@ -1,0 +1,134 @@
+"""Phases replayed from CUDA graphs: one launch per phase instead of thousands of small kernel launches.
+
+The networks are small, so an eager step is bound by Python and kernel launches, not by the GPU. Each phase
+(with its backward passes, the gradient penalty's double backward included, the optimizer steps and the
+EMA) is recorded once per key and replayed. A key is the phase, the NCA step count (drawn on the host before
+the phase, exactly where the phase itself would draw it) and ``GANLoss.epoch_constants`` (the Python
+numbers recorded as kernel arguments); learning rates live in device tensors, so schedules and the
+watchdog's remedies change them without recording again. All graphs share one memory pool, which is safe
+in any replay order: inputs, weights, optimizer state and the value sums are allocated outside it, and the
+gradients a graph leaves in it are dead between phases (each phase drops all gradients first, as the eager
+path does, so the same parameters are skipped by the optimizers).
+
+The first time a phase runs it runs eagerly on the recording stream: that allocates gradients and
+optimizer state and lets cuDNN pick its kernels. A phase that cannot be recorded stays eager.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+if TYPE_CHECKING:
+    from ukiyoe.train.phases import FastPhases
+
+Key = tuple[str, int | None, tuple[float, ...]]
+
+
+class PhaseGraphs:
+    def __init__(self, runner: FastPhases, device: torch.device) -> None:
+        self.runner, self.device = runner, device
+        self.stream = torch.cuda.Stream(device)
+        self.pool = torch.cuda.graph_pool_handle()
+        self.graphs: dict[Key, tuple[torch.cuda.CUDAGraph, dict[str, float]]] = {}
+        self.warm: set[str] = set()
+        self.eager_only: set[str] = set()
+        self.recorded = 0
+        self.real: torch.Tensor | None = None
+        self.source: torch.Tensor | None = None  # the batch last copied into ``real`` (one copy per step)
+        self.learning_rates = {
+            (name, index): torch.zeros((), device=device)
+            for name, optimizer in runner.experiment.optimizers.items()
+            for index, _ in enumerate(optimizer.param_groups)
+        }
+        self.loaded: dict[tuple[str, int], float] = {}
+
+    def clear(self) -> None:
+        self.graphs.clear()
+        self.warm.clear()
+
+    def run(self, phase: str, real: torch.Tensor, epoch: int) -> dict[str, float]:
+        loss, nca = self.runner.experiment.loss, self.runner.experiment.networks.generator.nca
+        drawn = loss.synthesizes(phase, epoch) and nca is not None
+        steps = nca.sample_steps(loss.growth.nca_step_scale(epoch)) if drawn else None
+        key: Key = (phase, steps, loss.epoch_constants(phase, epoch))
+        if self.real is None or self.real.shape != real.shape:
+            self.real, self.source = torch.empty_like(real), None
+            self.clear()
+        if real is not self.source:
+            self.real.copy_(real)
+            self.source = real
+        self._load_learning_rates()
+        fixed = nca.steps_drawn(steps) if steps is not None else contextlib.nullcontext()
+        with fixed:
+            if key not in self.graphs:
+                if phase not in self.warm or phase in self.eager_only:
+                    self.warm.add(phase)
+                    return self._eager(phase, epoch)
+                self._record(key, epoch)
+            if key not in self.graphs:
+                return self._eager(phase, epoch)
+        graph, floats = self.graphs[key]
+        graph.replay()
+        return floats
+
+    def _load_learning_rates(self) -> None:
+        for (name, index), value in self.learning_rates.items():
+            rate = float(self.runner.experiment.optimizers[name].param_groups[index]["lr"])
+            if self.loaded.get((name, index)) != rate:  # one small kernel, only when a schedule moved
+                value.fill_(rate)
+                self.loaded[(name, index)] = rate
+
+    def _eager(self, phase: str, epoch: int) -> dict[str, float]:
+        assert self.real is not None
+        self.stream.wait_stream(torch.cuda.current_stream(self.device))
+        with torch.cuda.stream(self.stream):
+            values = self.runner.phase(phase, self.real, epoch)
+            self.runner.means.add(values)
+        torch.cuda.current_stream(self.device).wait_stream(self.stream)
+        return {name: float(value) for name, value in values.items() if not isinstance(value, torch.Tensor)}
+
+    def _record(self, key: Key, epoch: int) -> None:
+        assert self.real is not None
+        phase = key[0]
+        for old in [old for old in self.graphs if old[0] == phase and old[2] != key[2]]:
+            del self.graphs[old]  # recorded for constants of an earlier epoch
+        graph = torch.cuda.CUDAGraph()
+        self.stream.wait_stream(torch.cuda.current_stream(self.device))
+        try:
+            with self._capturable(), torch.cuda.stream(self.stream):
+                graph.capture_begin(pool=self.pool)
+                try:
+                    values = self.runner.phase(phase, self.real, epoch)
+                    self.runner.means.add(values)
+                except BaseException:
+                    with contextlib.suppress(Exception):
+                        graph.capture_end()
+                    raise
+                graph.capture_end()
+        except Exception as error:  # noqa: BLE001 - any op that cannot be recorded: this phase stays eager
+            self.eager_only.add(phase)
+            warnings.warn(f"phase {phase} cannot be recorded as a CUDA graph, it stays eager: {error}",
+                          stacklevel=2)
+            return
+        torch.cuda.current_stream(self.device).wait_stream(self.stream)
+        floats = {name: float(value) for name, value in values.items() if not isinstance(value, torch.Tensor)}
+        self.graphs[key] = (graph, floats)
+        self.recorded += 1
+
+    @contextlib.contextmanager
+    def _capturable(self) -> Any:
+        """Optimizers read their learning rate from the device tensors and accept recording meanwhile."""
+        saved = []
+        for (name, index), value in self.learning_rates.items():
+            group = self.runner.experiment.optimizers[name].param_groups[index]
+            saved.append((group, group["lr"], group.get("capturable", False)))
+            group["lr"], group["capturable"] = value, True
+        try:
+            yield
+        finally:
+            for group, lr, capturable in saved:
+                group["lr"], group["capturable"] = lr, capturable

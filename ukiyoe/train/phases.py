@@ -1,0 +1,141 @@
+"""One phase of a training step and the two ways to run it (``TrainOptions.speed``).
+
+A phase zeroes gradients, draws z, lets ``GANLoss`` fill gradients, averages them across ranks, measures
+their norms and steps the phase's optimizers (after ``G``, the EMA follows). ``EagerPhases`` is the
+reference: each phase as written, its values read to the host right away. ``FastPhases`` reads nothing
+inside a step: values are summed on the device (``DeviceMeans``) and read when the loop asks, and on a
+single CUDA device each phase is replayed from a CUDA graph (``ukiyoe.train.graphs``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+from typing import Any
+
+import torch
+
+from ukiyoe.gan.assemble import Experiment
+from ukiyoe.gan.loss import Stats
+from ukiyoe.gan.networks import update_ema
+from ukiyoe.train import distributed
+from ukiyoe.train.device_means import DeviceMeans, Totals
+from ukiyoe.train.options import TrainOptions
+
+PHASE_OPTIMIZERS = {
+    "D": ("discriminator",),
+    "Dreg": ("discriminator",),
+    "critic": ("critic",),
+    "G": ("generator", "nca"),
+}
+
+
+def gradient_norm(parameters: Iterable[torch.nn.Parameter]) -> torch.Tensor | float:
+    """L2 norm of all gradients as a device tensor (0.0 when none were computed)."""
+    grads = [parameter.grad.detach() for parameter in parameters if parameter.grad is not None]
+    if not grads:
+        return 0.0
+    return torch.linalg.vector_norm(torch.stack([g.float() for g in torch._foreach_norm(grads)]))
+
+
+class PhaseRunner:
+    """What both speeds share: the phase itself."""
+
+    def __init__(self, experiment: Experiment, options: TrainOptions, context: distributed.Distributed,
+                 device: torch.device, batch_size: int) -> None:
+        """``batch_size``: this rank's share of the global batch (the number of z drawn per phase)."""
+        self.experiment, self.options, self.context, self.device = experiment, options, context, device
+        self.batch_size = batch_size
+
+    def autocast(self) -> contextlib.AbstractContextManager[Any]:
+        if self.options.amp == "bf16":
+            return torch.autocast(self.device.type, dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    def phase(self, phase: str, real: torch.Tensor, epoch: int) -> Stats:
+        for optimizer in self.experiment.optimizers.values():
+            optimizer.zero_grad(set_to_none=True)
+        z = torch.randn(self.batch_size, self.experiment.networks.generator.z_dim, device=self.device)
+        with self.autocast():
+            values = dict(self.experiment.loss.accumulate_gradients(phase, real, z, epoch))
+        if not values or values.get("critic_trains") == 0.0:
+            return values
+        names = [name for name in PHASE_OPTIMIZERS[phase] if name in self.experiment.optimizers]
+        for name in names:
+            params = [p for group in self.experiment.optimizers[name].param_groups for p in group["params"]]
+            distributed.average_gradients(self.context, params)
+            values[f"grad_norm/{name}"] = gradient_norm(params)
+        for name in names:
+            self.experiment.optimizers[name].step()
+        if phase == "G":
+            update_ema(self.experiment.ema, self.experiment.networks.generator, self.options.ema_beta)
+        return values
+
+    def run(self, phase: str, real: torch.Tensor, epoch: int) -> dict[str, float]:
+        """Runs ``phase``; returns the values the host holds now (floats)."""
+        raise NotImplementedError
+
+    def read(self) -> Totals:
+        """Values accumulated on the device since the last read (none when ``run`` returned them all)."""
+        return Totals({}, {}, {}, all_finite=True)
+
+    def invalidate(self) -> None:
+        """Weights or optimizer state were replaced (resume, rollback): forget anything recorded."""
+
+    def describe(self) -> dict[str, object]:
+        """For the run's summary: how the phases ran."""
+        return {"speed": self.options.speed}
+
+
+class EagerPhases(PhaseRunner):
+    """The reference: every phase's values on the host after the phase (one copy per phase)."""
+
+    def run(self, phase: str, real: torch.Tensor, epoch: int) -> dict[str, float]:
+        values = self.phase(phase, real, epoch)
+        tensors = [name for name, value in values.items() if isinstance(value, torch.Tensor)]
+        host = torch.stack([values[name].float() for name in tensors]).tolist() if tensors else []
+        floats = {name: float(value) for name, value in values.items() if name not in tensors}
+        return {**floats, **dict(zip(tensors, host, strict=True))}
+
+
+class FastPhases(PhaseRunner):
+    """No host read inside a step; CUDA graphs on one CUDA device, the same phases eagerly elsewhere."""
+
+    def __init__(self, experiment: Experiment, options: TrainOptions, context: distributed.Distributed,
+                 device: torch.device, batch_size: int) -> None:
+        super().__init__(experiment, options, context, device, batch_size)
+        self.means = DeviceMeans(device)
+        nca = experiment.networks.generator.nca
+        if nca is not None:
+            nca.prefer_speed()
+        self.graphs = None
+        if device.type == "cuda" and not context.enabled:
+            from ukiyoe.train.graphs import PhaseGraphs
+
+            self.graphs = PhaseGraphs(self, device)
+
+    def run(self, phase: str, real: torch.Tensor, epoch: int) -> dict[str, float]:
+        if self.graphs is not None:
+            return self.graphs.run(phase, real, epoch)
+        values = self.phase(phase, real, epoch)
+        self.means.add(values)
+        return {name: float(value) for name, value in values.items() if not isinstance(value, torch.Tensor)}
+
+    def read(self) -> Totals:
+        return self.means.read()
+
+    def invalidate(self) -> None:
+        if self.graphs is not None:
+            self.graphs.clear()
+
+    def describe(self) -> dict[str, object]:
+        if self.graphs is None:
+            return super().describe()
+        return {**super().describe(), "cuda_graphs_recorded": self.graphs.recorded,
+                "phases_left_eager": sorted(self.graphs.eager_only)}
+
+
+def make_phases(experiment: Experiment, options: TrainOptions, context: distributed.Distributed,
+                device: torch.device, batch_size: int) -> PhaseRunner:
+    runner = FastPhases if options.speed == "fast" else EagerPhases
+    return runner(experiment, options, context, device, batch_size)
