@@ -8,6 +8,7 @@ import math
 import shutil
 
 import numpy as np
+import pytest
 
 from ukiyoe.cli import main
 from ukiyoe.gan.export import load_generator
@@ -17,7 +18,8 @@ from .conftest import REPO
 IMAGES, BATCH = 4, 2
 
 
-def test_modern_gin_compiles_and_trains_two_demo_steps(tmp_path) -> None:
+@pytest.mark.parametrize("speed", ["eager", "fast"])
+def test_modern_gin_compiles_and_trains_two_demo_steps(tmp_path, speed) -> None:
     shutil.copytree(REPO / "experiments", tmp_path / "experiments")
     params = tmp_path / "params.yaml"
     params.write_text("seed: 1\nprofile: demo\ngen_lr: 5.0e-05\ndisc_lr: 2.0e-04\nnca_lr: 2.0e-05\n"
@@ -31,7 +33,8 @@ def test_modern_gin_compiles_and_trains_two_demo_steps(tmp_path) -> None:
     out, metrics = tmp_path / "modern", tmp_path / "metrics"
     code = main(["train", "--config", str(tmp_path / "experiments" / "modern.gin"), "--params", str(params),
                  "--data", str(data), "--out", str(out), "--metrics", str(metrics),
-                 "--observer", f"file://{tmp_path / 'sacred'}", "--bind", "TrainOptions.device = 'cpu'"])
+                 "--observer", f"file://{tmp_path / 'sacred'}", "--bind", "TrainOptions.device = 'cpu'",
+                 "--bind", f"TrainOptions.speed = '{speed}'"])
     assert code == 0
     operative = (out / "config" / "operative.gin").read_text()
     assert "GANLoss.loss_type = 'relativistic'" in operative and "(0.0, 0.99)" in operative
