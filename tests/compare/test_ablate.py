@@ -1,8 +1,10 @@
-"""``ukiyoe ablate`` on a miniature real DVC project (real git, real DVC queue with two workers).
+"""``ukiyoe ablate --seeds K`` on a miniature real DVC project (real git, real DVC queue with two workers).
 
-The project's only stage is a small script standing in for train+diagnose: it receives ``ablate.fix`` the
-way the real train stage does (``--without-fix ${ablate.fix}`` in dvc.yaml) and writes a metrics file whose
-collapse score rises by a known amount per removed fix, so the ranking has a known right answer.
+The project's only stage is a small script standing in for the whole pipeline: it receives ``ablate.fix``
+and ``ablate.add`` the way the real config compilation does (``--without-fix`` / ``--with-fix``) and
+``seed``, and writes the compare headline (``reports/compare/metrics.json``) with both sides. One fix has a
+large known effect, the other none; every seed shifts every run by the same seed-dependent amount, so the
+zero effect must be called "within noise" and the large one significant.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ukiyoe.compare import ablate
-from ukiyoe.compare.ablate import rank_round
+from ukiyoe.compare.ablate import plan_round, rank_round
+from ukiyoe.compare.ablation_stats import seeded_effect, welch_p_value
 from ukiyoe.compare.dvc_experiments import ExperimentRecord
 from ukiyoe.errors import UkiyoeError
 
@@ -25,26 +28,32 @@ STAGE_SCRIPT = '''
 import argparse, json, os, yaml
 parser = argparse.ArgumentParser()
 parser.add_argument("--without-fix", default="none")
-removed = parser.parse_args().without_fix
-epochs = yaml.safe_load(open("params.yaml"))["epochs"]
+parser.add_argument("--with-fix", default="none")
+args = parser.parse_args()
+params = yaml.safe_load(open("params.yaml"))
+noise = [0.0, 0.4, -0.3, 0.2][params["seed"]]
 effects = {"ttur": (8, 0.5), "isolation": (0, 0.0)}
-score, coverage_loss = effects.get(removed, (0, 0.0))
+removed, added = effects.get(args.without_fix, (0, 0.0)), effects.get(args.with_fix, (0, 0.0))
+before, after = 12 - added[0] + noise, 2 + removed[0] + noise
 os.makedirs("reports/compare", exist_ok=True)
-verdict = "improved" if score < 3 else "worse"
-metrics = {"collapse": f"12 → {2 + score}", "verdict": verdict, "collapse_after": 2 + score,
-           "coverage_after": round(0.9 - coverage_loss, 3), "epochs_run": epochs}
+metrics = {"collapse": f"{before:g} → {after:g}", "verdict": "improved" if after < before else "worse",
+           "collapse_before": before, "collapse_after": after,
+           "coverage_before": round(0.1 + added[1] + noise / 10, 3),
+           "coverage_after": round(0.9 - removed[1] + noise / 10, 3), "epochs_run": params["epochs"]}
 json.dump(metrics, open("reports/compare/metrics.json", "w"))
 '''
 
 DVC_YAML = f'''stages:
   train:
-    cmd: {sys.executable} train.py --without-fix ${{ablate.fix}}
+    cmd: {sys.executable} train.py --without-fix ${{ablate.fix}} --with-fix ${{ablate.add}}
     deps: [train.py, experiments]
-    params: [ablate.fix, epochs]
+    params: [ablate.fix, ablate.add, epochs, seed]
     metrics:
       - reports/compare/metrics.json:
           cache: false
 '''
+EXPERIMENT = "include 'base.gin'\ninclude 'fixes/isolation.gin'\ninclude 'fixes/ttur.gin'\n"
+SEEDS = 2
 
 
 def sh(repo: Path, *command: str) -> str:
@@ -63,47 +72,64 @@ def ablated_repo(tmp_path_factory, run):
         sh(repo, sys.executable, "-m", "dvc", "init", "-q")
         fixes = repo / "experiments" / "fixes"
         fixes.mkdir(parents=True)
-        for fix in ("isolation", "ttur"):
+        for fix in ("isolation", "ttur", "unused"):
             (fixes / f"{fix}.gin").write_text(f"# fix {fix}\n")
-        (repo / "params.yaml").write_text("epochs: 20\nablate:\n  fix: none\n")
+        (repo / "experiments" / "base.gin").write_text("# shared\n")
+        (repo / "experiments" / "fixed.gin").write_text(EXPERIMENT)
+        (repo / "params.yaml").write_text("epochs: 20\nseed: 0\nablate:\n  fix: none\n  add: none\n")
         (repo / "train.py").write_text(STAGE_SCRIPT)
         (repo / "dvc.yaml").write_text(DVC_YAML)
         sh(repo, "git", "add", "-A")
         sh(repo, "git", "commit", "-qm", "miniature pipeline")
         try:
-            code = run(["ablate", "--repo", str(repo), "-j", "2", "-S", "epochs=1", "--timeout", "120"])
+            code = run(["ablate", "--repo", str(repo), "-j", "2", "--seeds", str(SEEDS), "-S", "epochs=1",
+                        "--timeout", "900"])
         finally:
             subprocess.run([sys.executable, "-m", "dvc", "queue", "stop"], cwd=repo, capture_output=True)
         yield repo, code
 
 
+def _effects(repo: Path) -> dict[tuple[str, str, str], dict]:
+    ranking = json.loads((repo / "reports" / "ablation" / "ranking.json").read_text())
+    return {(e["direction"], e["fix"], e["metric"]): e for e in ranking["effects"]}
+
+
 @pytest.mark.slow
-def test_ablation_queues_runs_and_ranks_each_fix(ablated_repo):
+def test_ablation_over_seeds_ranks_both_directions_and_calls_noise(ablated_repo):
     repo, code = ablated_repo
     assert code == 0
-    ranking = json.loads((repo / "reports" / "ablation" / "ranking.json").read_text())
-    assert ranking["reference"]["collapse_score"] == 2
-    assert [effect["fix"] for effect in ranking["effects"]] == ["ttur", "isolation"]
-    assert [effect["rank"] for effect in ranking["effects"]] == [1, 2]
-    assert [effect["collapse_effect"] for effect in ranking["effects"]] == [8, 0]
-    assert [effect["coverage_effect"] for effect in ranking["effects"]] == pytest.approx([0.5, 0.0])
-    assert [effect["verdict"] for effect in ranking["effects"]] == ["helps", "no measurable effect"]
-    assert all(effect["state"] == "success" for effect in ranking["effects"])
+    effects = _effects(repo)
+    # "unused" is in fixes/ but not in the experiment: never queued
+    assert {fix for _, fix, _ in effects} == {"isolation", "ttur"}
+    ttur_out, ttur_in = effects[("out", "ttur", "collapse_score")], effects[("in", "ttur", "collapse_score")]
+    assert ttur_out["effect"] == pytest.approx(8) and ttur_in["effect"] == pytest.approx(8)
+    assert ttur_out["values"] == pytest.approx([10.0, 10.4])
+    assert ttur_out["reference"] == pytest.approx([2.0, 2.4])
+    assert ttur_in["values"] == pytest.approx([4.0, 4.4])
+    assert ttur_out["verdict"] == ttur_in["verdict"] == "helps" and ttur_out["p_value"] < 0.05
+    assert effects[("out", "ttur", "coverage")]["effect"] == pytest.approx(0.5)
+    for direction in ("out", "in"):
+        isolation = effects[(direction, "isolation", "collapse_score")]
+        assert isolation["effect"] == pytest.approx(0) and isolation["verdict"] == "within noise"
+        assert isolation["std"] == pytest.approx(0.4 / 2**0.5)
     markdown = (repo / "reports" / "ablation" / "ranking.md").read_text()
-    name = f"ablate-{ranking['round']}-ttur"
-    assert f"| 1 | ttur | {name} | success | 10 | 0.4 | +8 | +0.5 | helps |" in markdown
+    assert "Welch's two-sided t-test" in markdown and "### add-one-in to the collapsed baseline" in markdown
+    assert "| 1 | ttur | collapse_score | 2 | 10.2 ± 0.28 | 2.2 ± 0.28 | +8 ± 0 |" in markdown
 
 
 @pytest.mark.slow
-def test_extra_overrides_reach_every_queued_run(ablated_repo):
+def test_extra_overrides_and_seeds_reach_every_queued_run(ablated_repo):
     repo, _ = ablated_repo
     shown = json.loads(sh(repo, sys.executable, "-m", "dvc", "exp", "show", "--json"))
     experiments = shown[1]["experiments"]
-    assert len(experiments) == 3
+    assert len(experiments) == SEEDS * (1 + 2 * 2)
+    seeds = []
     for entry in experiments:
         data = entry["revs"][0]["data"]
         assert data["params"]["params.yaml"]["data"]["epochs"] == 1
+        seeds.append(data["params"]["params.yaml"]["data"]["seed"])
         assert data["metrics"]["reports/compare/metrics.json"]["data"]["epochs_run"] == 1
+    assert sorted(seeds) == sorted(list(range(SEEDS)) * 5)
 
 
 @pytest.mark.slow
@@ -112,7 +138,7 @@ def test_compare_tabulates_real_dvc_experiments(ablated_repo, report_pair, tmp_p
     round_tag = json.loads((repo / "reports" / "ablation" / "ranking.json").read_text())["round"]
     before, after = report_pair
     out = tmp_path / "compare"
-    names = [f"ablate-{round_tag}-none", f"ablate-{round_tag}-ttur"]
+    names = [f"ablate-{round_tag}-ref-none-s0", f"ablate-{round_tag}-out-ttur-s0"]
     argv = ["compare", "--before", str(before), "--after", str(after), "--out", str(out), "--repo", str(repo),
             "--exp", *names]
     assert run(argv) == 0
@@ -120,7 +146,7 @@ def test_compare_tabulates_real_dvc_experiments(ablated_repo, report_pair, tmp_p
     columns = ("experiment", "state", "ablate.fix", "collapse", "verdict", "coverage_after")
     assert f"| {' | '.join(columns)} |" in markdown
     assert f"| {names[0]} | success | none | 12 → 2 | improved | 0.9 |" in markdown
-    assert f"| {names[1]} | success | ttur | 12 → 10 | worse | 0.4 |" in markdown
+    assert f"| {names[1]} | success | ttur | 12 → 10 | improved | 0.4 |" in markdown
     assert "DVC experiments" in (out / "report.html").read_text()
 
 
@@ -134,27 +160,65 @@ def test_unknown_experiment_is_one_error(ablated_repo, report_pair, tmp_path, ca
     assert "experiment 'no-such-exp' not found in 'dvc exp show'" in capsys.readouterr().err
 
 
-def record(name: str, fix: str, metrics: dict | None, state: str = "success") -> ExperimentRecord:
+PER_SIDE = ("reports/fixed/metrics.json", "reports/collapsed/metrics.json")  # per-side reports, plain keys
+
+
+def record(name: str, metrics: dict | None, baseline: dict | None = None, state: str = "success"
+           ) -> ExperimentRecord:
+    files = dict(zip(PER_SIDE, (metrics, baseline), strict=True))
     return ExperimentRecord(rev=name.ljust(40, "0"), name=name, baseline="b" * 40, state=state,
-                            timestamp=None, params={"params.yaml": {"ablate.fix": fix}},
-                            metrics={"reports/compare/metrics.json": metrics} if metrics else {})
+                            timestamp=None, params={}, metrics={k: v for k, v in files.items() if v})
 
 
-def test_failed_fix_run_is_ranked_last_as_not_measured():
-    records = [record("ablate-20260101000000-none", "none", {"collapse_score": 2, "coverage": 0.9}),
-               record("ablate-20260101000000-ttur", "ttur", None, state="failed"),
-               record("ablate-20260101000000-dropout", "dropout", {"collapse_score": 1, "coverage": 0.95})]
-    ranking = rank_round(records)
-    assert [(e.fix, e.verdict) for e in ranking.effects] == [("dropout", "hurts"), ("ttur", "not measured")]
-    assert ranking.effects[1].state == "failed"
+def test_a_failed_run_is_left_out_and_a_fully_failed_fix_is_listed_unmeasured():
+    tag = "20260101000000"
+    records = [record(f"ablate-{tag}-ref-none-s{seed}", {"collapse_score": 2 + seed}) for seed in (0, 1)]
+    records += [record(f"ablate-{tag}-out-ttur-s0", None, state="failed"),
+                record(f"ablate-{tag}-out-ttur-s1", None, state="failed"),
+                record(f"ablate-{tag}-out-drop-out-s0", {"collapse_score": 1, "coverage": 0.95}),
+                record(f"ablate-{tag}-out-drop-out-s1", None, state="failed")]
+    ranking = rank_round(records, *PER_SIDE, metrics=("collapse_score",))
+    assert [(e.fix, e.values, e.reference) for e in ranking.effects] == [("drop-out", (1.0,), (2.0,))]
+    assert ranking.effects[0].effect == -1 and ranking.effects[0].verdict == "one seed: no significance call"
+    assert ranking.unmeasured == ["out:ttur:collapse_score"]
 
 
-def test_latest_round_wins_and_a_missing_reference_is_an_error():
-    records = [record("ablate-20260101000000-none", "none", {"collapse_score": 2}),
-               record("ablate-20270101000000-ttur", "ttur", {"collapse_score": 9})]
-    with pytest.raises(UkiyoeError, match=r"round 20270101000000: reference run .* has no"):
-        rank_round(records)
-    assert rank_round(records, round_tag="20260101000000").effects == []
+def test_latest_round_wins_and_a_round_without_references_is_an_error():
+    records = [record("ablate-20260101000000-ref-none-s0", {"collapse_score": 2}),
+               record("ablate-20260101000000-out-ttur-s0", {"collapse_score": 9}),
+               record("ablate-20270101000000-out-ttur-s0", {"collapse_score": 9})]
+    with pytest.raises(UkiyoeError, match=r"round 20270101000000: no run has both"):
+        rank_round(records, *PER_SIDE)
+    ranking = rank_round(records, *PER_SIDE, round_tag="20260101000000", metrics=("collapse_score",))
+    assert ranking.effects[0].effect == 7
+
+
+def test_plan_has_one_reference_and_each_fix_in_each_direction_per_seed():
+    plan = plan_round(["a", "b"], [0, 1, 2])
+    assert len(plan) == 3 * 5 and sum(run.kind == "ref" for run in plan) == 3
+    assert plan[1].overrides() == ["ablate.fix=a", "ablate.add=none", "seed=0"]
+    assert plan[2].overrides() == ["ablate.fix=none", "ablate.add=a", "seed=0"]
+    assert {run.kind for run in plan_round(["a"], [0], ["in"])} == {"ref", "in"}
+
+
+@pytest.mark.parametrize(("values", "reference", "higher", "direction", "verdict"), [
+    ([10.0, 10.3, 9.8], [2.0, 2.2, 1.9], False, "out", "helps"),       # removing it raises the score
+    ([0.2, 0.25, 0.22], [0.9, 0.88, 0.91], True, "out", "helps"),      # removing it lowers coverage
+    ([2.1, 1.9, 2.3], [2.0, 2.2, 1.8], False, "out", "within noise"),
+    ([5.0, 5.2, 4.9], [2.0, 2.2, 1.9], True, "in", "helps"),           # adding it raises coverage
+    ([5.0, 5.2, 4.9], [2.0, 2.2, 1.9], False, "in", "hurts"),          # adding it raises the score
+])
+def test_effect_sign_and_welch_call(values, reference, higher, direction, verdict):
+    effect = seeded_effect("fix", direction, "m", values, reference, higher)
+    assert effect.verdict == verdict
+    assert (effect.effect > 0) == (verdict == "helps") or verdict == "within noise"
+
+
+def test_welch_p_value_edge_cases():
+    assert welch_p_value([1.0], [2.0, 3.0]) is None
+    assert welch_p_value([1.0, 1.0], [1.0, 1.0]) == 1.0
+    assert welch_p_value([1.0, 1.0], [2.0, 2.0]) == 0.0
+    assert 0.0 < welch_p_value([1.0, 2.0, 3.0], [2.0, 3.0, 4.0]) < 1.0
 
 
 @given(st.lists(st.integers(min_value=0, max_value=10**7), min_size=1, max_size=8))

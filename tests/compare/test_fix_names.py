@@ -51,5 +51,5 @@ def test_accepted_names_are_valid_git_refs(tmp_path, name):
         accepted = discover_fixes(fixes)
     except UkiyoeError:
         return
-    ref = f"refs/exps/ab/{experiment_name('20260101000000', accepted[0])}"
+    ref = f"refs/exps/ab/{experiment_name('20260101000000', 'out', accepted[0], 0)}"
     assert subprocess.run(["git", "check-ref-format", ref], check=False).returncode == 0

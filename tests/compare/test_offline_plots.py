@@ -83,7 +83,8 @@ def test_every_chart_draws_its_curves(page: tuple[Path, str]) -> None:
     for title in ("Losses per epoch", "Collapse indicators per epoch", "NCA refiner"):
         assert title in dom
     labels = " ".join(match["label"] for match in lines)
-    for column in ("g_loss", "d_loss", "critic_loss", "watchdog/mode_coverage", "watchdog/feature_duplicates"):
+    columns = ("g_loss", "d_loss", "critic_loss", "watchdog/mode_coverage", "watchdog/feature_duplicates")
+    for column in columns:
         assert column in labels
     assert "collapsed/history.csv" in labels and "fixed/history.csv" in labels
 

@@ -94,6 +94,36 @@ def test_without_fix_leaves_out_exactly_that_fix(tmp_path: Path) -> None:
     assert none.sha256 == full.sha256
 
 
+def _changed(one, other) -> set[str]:
+    return {key for key in {*one.flat, *other.flat} if one.flat.get(key) != other.flat.get(key)}
+
+
+@pytest.mark.parametrize("fix", ["gradient_penalty", "adam_betas", "relativistic_pairing"])
+def test_with_fix_adds_exactly_that_fix_to_the_collapsed_baseline(fix: str) -> None:
+    def compiled(name: str, **change):
+        return compile_experiment(EXPERIMENTS / name, PARAMS, modules=CONFIGURABLE_MODULES, **change)
+
+    collapsed, added = compiled("collapsed.gin"), compiled("collapsed.gin", with_fixes=[fix])
+    experiment = "fixed.gin" if fix == "gradient_penalty" else "modern.gin"
+    full, without = compiled(experiment), compiled(experiment, without=[fix])
+    changed_by_adding, changed_by_removing = _changed(added, collapsed), _changed(full, without)
+    assert changed_by_adding and changed_by_adding == changed_by_removing
+    assert all(added.flat[key] == full.flat[key] for key in changed_by_adding)
+    assert added.provenance["with_fixes"] == [fix]
+    assert compiled("collapsed.gin", with_fixes=["none"]).sha256 == collapsed.sha256
+
+
+@pytest.mark.parametrize(("experiment", "fix", "message"), [
+    ("fixed.gin", "gradient_penalty", "already included"),
+    ("collapsed.gin", "adam_beta", "did you mean 'adam_betas'"),
+])
+def test_with_fix_refuses_a_fix_already_in_or_unknown(experiment: str, fix: str, message: str) -> None:
+    from ukiyoe.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        compile_experiment(EXPERIMENTS / experiment, PARAMS, with_fixes=[fix], modules=CONFIGURABLE_MODULES)
+
+
 @pytest.mark.parametrize(
     ("experiment", "fix", "message"),
     [

@@ -130,7 +130,7 @@ def test_unknown_pipeline_keys_are_refused(project, capsys) -> None:
     (project / "params.yaml").write_text(text.replace("  fix: none", "  fixx: none"))
     assert (
         compile_error(capsys)
-        == f"params.yaml:{line}: ablate.fixx: unknown key (did you mean 'fix'?) (known: fix)"
+        == f"params.yaml:{line}: ablate.fixx: unknown key (did you mean 'fix'?) (known: fix, add)"
     )
     (project / "params.yaml").write_text(text + "dta:\n  count: 3\n")
     assert "'dta' is not a block the pipeline reads (data, ablate) (did you mean 'data'?)" in compile_error(

@@ -48,7 +48,7 @@ def _compile(tree: Path, experiment: str, profile: str = "demo"):
 
 
 @pytest.mark.parametrize("profile", ["demo", "full"])
-@pytest.mark.parametrize("experiment", ["collapsed.gin", "fixed.gin"])
+@pytest.mark.parametrize("experiment", ["collapsed.gin", "fixed.gin", "modern.gin"])
 def test_experiments_compile_and_build_working_networks(tree, experiment, profile):
     activate(_compile(tree, experiment, profile), CONFIGURABLE_MODULES)
     from ukiyoe.gan.assemble import assemble
@@ -124,11 +124,17 @@ def test_config_diff_shows_every_fix(tree):
         assert key in rows, key
 
 
-def test_dropping_one_fix_reverts_exactly_its_settings_to_the_collapsed_values(tree):
-    fixed_text = (tree / "experiments" / "fixed.gin").read_text()
+def test_every_fix_file_belongs_to_an_experiment(tree):
+    included = {fix for name in ("fixed.gin", "modern.gin")
+                for fix in FIX_LINE.findall((tree / "experiments" / name).read_text())}
+    assert included == {f"fixes/{p.name}" for p in (tree / "experiments" / "fixes").glob("*.gin")}
+
+
+@pytest.mark.parametrize("experiment", ["fixed.gin", "modern.gin"])
+def test_dropping_one_fix_reverts_exactly_its_settings_to_the_collapsed_values(tree, experiment):
+    fixed_text = (tree / "experiments" / experiment).read_text()
     fixes = FIX_LINE.findall(fixed_text)
-    assert len(fixes) == len(list((tree / "experiments" / "fixes").glob("*.gin")))
-    fixed, collapsed = _compile(tree, "fixed.gin"), _compile(tree, "collapsed.gin")
+    fixed, collapsed = _compile(tree, experiment), _compile(tree, "collapsed.gin")
     for fix in fixes:
         variant = tree / "experiments" / "ablated.gin"
         variant.write_text(fixed_text.replace(f"include '{fix}'\n", ""))

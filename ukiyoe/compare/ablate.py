@@ -1,15 +1,13 @@
-"""``ukiyoe ablate``: one DVC experiment per fix with that fix removed, then a ranking of what each fix buys.
+"""``ukiyoe ablate``: DVC experiments that remove one fix from the experiment or add one to the collapsed
+baseline, each over K seeds, then a ranking of what each fix buys with a significance call.
 
-Every round queues a reference run (``ablate.fix=none``, all fixes on) beside one run per file in
-``experiments/fixes/`` (``ablate.fix=<fix>``), so each effect is measured against a baseline built from the
-same commit. The params key (a nested block, which the config compiler leaves to the pipeline) travels with
-``dvc exp run -S`` into the queued workspace, where the train stage turns it into
-``ukiyoe train --without-fix <fix>``. Experiment names carry a round tag
-(``ablate-<YYYYmmddHHMMSS>-<fix>``) because DVC refuses a name twice on one commit; collection reads the
-latest round.
-
-Effects: ``collapse_effect`` = score without the fix - score with all fixes (> 0: the fix lowers collapse);
-``coverage_effect`` = coverage with all fixes - coverage without (> 0: the fix raises coverage).
+A round queues, per seed: a reference run (``ablate.fix=none``, ``ablate.add=none``: the full experiment on
+the after side, the plain baseline on the before side), one leave-one-out run per fix (``ablate.fix=<fix>``;
+the experiment's train stage turns it into ``--without-fix <fix>``) and one add-one-in run per fix
+(``ablate.add=<fix>``; the baseline's train stage turns it into ``--with-fix <fix>``). The seed travels as
+``-S seed=<k>``. Every run is built from the same commit, so each effect is measured against references of
+the same seeds. Names carry a round tag (``ablate-<YYYYmmddHHMMSS>-<ref|out|in>-<fix>-s<seed>``) because DVC
+refuses a name twice on one commit; collection reads the latest round. Statistics: ``ablation_stats``.
 """
 
 from __future__ import annotations
@@ -19,21 +17,32 @@ import math
 import re
 import subprocess
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ukiyoe.compare.cli import DEFAULT_METRICS_FILE
+from ukiyoe.compare.ablation_stats import ALPHA, TEST, SeededEffect, ranked, ranking_table, seeded_effect
+from ukiyoe.compare.cli import DEFAULT_BASELINE_METRICS_FILE, DEFAULT_METRICS_FILE
 from ukiyoe.compare.dvc_experiments import ExperimentRecord, exp_show, run_dvc
 from ukiyoe.compare.headline import COLLAPSE_AFTER, COVERAGE_AFTER
-from ukiyoe.compare.verdict import SPECS_BY_KEY, number
+from ukiyoe.compare.verdict import SPECS_BY_KEY, Direction, number
 from ukiyoe.errors import UkiyoeError
 
 ABLATE_PARAM = "ablate.fix"
+ADD_PARAM = "ablate.add"
+SEED_PARAM = "seed"
 REFERENCE_FIX = "none"
-# The experiment side's score and coverage: named so in the compare headline, plainly in a per-side report.
-SCORE_KEYS, COVERAGE_KEYS = (COLLAPSE_AFTER, "collapse_score"), (COVERAGE_AFTER, "coverage")
-NAME_PATTERN = re.compile(r"^ablate-(?P<round>\d{14})-(?P<fix>.+)$")
+METRICS = ("collapse_score", "coverage")
+# Where each metric is read per direction: the compare headline's side columns first, a per-side report's
+# plain keys otherwise (leave-one-out changes the after side, add-one-in the before side).
+METRIC_KEYS = {
+    ("out", "collapse_score"): (COLLAPSE_AFTER, "collapse_score"),
+    ("out", "coverage"): (COVERAGE_AFTER, "coverage"),
+    ("in", "collapse_score"): ("collapse_before", "collapse_score"),
+    ("in", "coverage"): ("coverage_before", "coverage"),
+}
+KINDS = ("ref", "out", "in")
+NAME_PATTERN = re.compile(r"^ablate-(?P<round>\d{14})-(?P<kind>ref|out|in)-(?P<fix>.+)-s(?P<seed>\d+)$")
 FIX_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 PENDING_STATES = ("queued", "running")
 # Without a GPU the runs share the CPU cores: two at a time. On a GPU, as many as its free memory holds;
@@ -44,23 +53,24 @@ GPU_GIB_PER_RUN = 4.5
 
 
 @dataclass(frozen=True)
-class FixEffect:
+class PlannedRun:
+    kind: str
     fix: str
-    experiment: str
-    state: str
-    collapse_score: float | None
-    coverage: float | None
-    collapse_effect: float | None
-    coverage_effect: float | None
-    verdict: str
+    seed: int
+
+    def overrides(self, param: str = ABLATE_PARAM, add_param: str = ADD_PARAM) -> list[str]:
+        removed = self.fix if self.kind == "out" else REFERENCE_FIX
+        added = self.fix if self.kind == "in" else REFERENCE_FIX
+        return [f"{param}={removed}", f"{add_param}={added}", f"{SEED_PARAM}={self.seed}"]
 
 
 @dataclass(frozen=True)
 class AblationRanking:
     round: str
-    metrics_file: str
-    reference: FixEffect
-    effects: list[FixEffect]
+    metrics_files: dict[str, str]
+    seeds: list[int]
+    effects: list[SeededEffect]
+    unmeasured: list[str] = field(default_factory=list)
 
 
 def discover_fixes(fixes_dir: Path) -> list[str]:
@@ -77,12 +87,33 @@ def discover_fixes(fixes_dir: Path) -> list[str]:
     return fixes
 
 
-def experiment_name(round_tag: str, fix: str) -> str:
-    return f"ablate-{round_tag}-{fix}"
+def included_fixes(experiment: Path, fixes_dir: Path) -> list[str]:
+    """The fixes of ``fixes_dir`` that ``experiment`` includes (directly or through other files), sorted."""
+    from ukiyoe.config.gin_files import Tree, included_files
+
+    if not experiment.is_file():
+        raise UkiyoeError(f"--experiment {experiment}: no such file")
+    files = included_files(experiment, Tree(fixes_dir.parent, experiment.parent, ()))
+    known = set(discover_fixes(fixes_dir))
+    return sorted({path.stem for path in files if path.parent.resolve() == fixes_dir.resolve()} & known)
+
+
+def experiment_name(round_tag: str, kind: str, fix: str, seed: int) -> str:
+    return f"ablate-{round_tag}-{kind}-{fix}-s{seed}"
 
 
 def new_round_tag() -> str:
     return datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+
+
+def plan_round(fixes: Sequence[str], seeds: Sequence[int], directions: Sequence[str] = ("out", "in")
+               ) -> list[PlannedRun]:
+    """Per seed: the reference, then each fix in each direction."""
+    if not seeds:
+        raise UkiyoeError("--seeds must be at least 1")
+    return [run for seed in seeds
+            for run in (PlannedRun("ref", REFERENCE_FIX, seed),
+                        *(PlannedRun(kind, fix, seed) for fix in fixes for kind in directions))]
 
 
 def parse_free_mib(text: str) -> float | None:
@@ -114,14 +145,14 @@ def default_jobs(runs: int, gib_per_run: float = GPU_GIB_PER_RUN, free_gib: floa
     return max(1, min(runs, int(free_gib // gib_per_run)))
 
 
-def queue_ablation(repo: Path, fixes: Sequence[str], param: str = ABLATE_PARAM,
-                   set_params: Sequence[str] = (), round_tag: str | None = None) -> list[str]:
-    """Queue the reference run and one run per fix; returns the experiment names."""
-    round_tag = round_tag or new_round_tag()
+def queue_ablation(repo: Path, runs: Sequence[PlannedRun], round_tag: str, set_params: Sequence[str] = (),
+                   param: str = ABLATE_PARAM, add_param: str = ADD_PARAM) -> list[str]:
+    """Queue every planned run; returns the experiment names."""
     names = []
-    for fix in (REFERENCE_FIX, *fixes):
-        name = experiment_name(round_tag, fix)
-        overrides = [arg for value in (f"{param}={fix}", *set_params) for arg in ("-S", value)]
+    for run in runs:
+        name = experiment_name(round_tag, run.kind, run.fix, run.seed)
+        values = (*run.overrides(param, add_param), *set_params)
+        overrides = [arg for value in values for arg in ("-S", value)]
         run_dvc(repo, "exp", "run", "--queue", "--name", name, *overrides)
         names.append(name)
     return names
@@ -129,8 +160,8 @@ def queue_ablation(repo: Path, fixes: Sequence[str], param: str = ABLATE_PARAM,
 
 def run_queue(repo: Path, jobs: int, names: Sequence[str], timeout_s: float) -> list[ExperimentRecord]:
     """Run the queue with N workers and block until it is empty (``dvc exp run --run-all -j N``: the
-    blocking form of ``dvc queue start -j N``). A failed run is not an error here: it is ranked as not
-    measured. Returns the experiments afterwards."""
+    blocking form of ``dvc queue start -j N``; on one GPU the N runs share it). A failed run is not an error
+    here: it is reported as not measured. Returns the experiments afterwards."""
     run_dvc(repo, "exp", "run", "--run-all", "--jobs", str(jobs), check=False, timeout=timeout_s)
     records = exp_show(repo)
     states = {record.name: record.state for record in records if record.name in names}
@@ -144,103 +175,73 @@ def run_queue(repo: Path, jobs: int, names: Sequence[str], timeout_s: float) -> 
 def latest_round(records: Sequence[ExperimentRecord]) -> str:
     rounds = [match["round"] for record in records if (match := NAME_PATTERN.fullmatch(record.name or ""))]
     if not rounds:
-        raise UkiyoeError("no ablation experiments (named ablate-<round>-<fix>) in 'dvc exp show'; "
-                          "run 'ukiyoe ablate --queue' first")
+        raise UkiyoeError("no ablation experiments (named ablate-<round>-<ref|out|in>-<fix>-s<seed>) in "
+                          "'dvc exp show'; run 'ukiyoe ablate --queue' first")
     return max(rounds)
 
 
-def _first_number(record: ExperimentRecord, keys: tuple[str, ...], metrics_file: str) -> float | None:
+def _values(record: ExperimentRecord | None, keys: Sequence[str], metrics_file: str) -> float | None:
+    """The first key of ``keys`` that ``record`` reports as a number in ``metrics_file``."""
+    if record is None or record.state not in ("success", "done"):
+        return None
     values = (number(record.metric(key, metrics_file)) for key in keys)
     return next((value for value in values if value is not None), None)
 
 
-def _outcome(record: ExperimentRecord, fix: str, metrics_file: str) -> FixEffect:
-    score = _first_number(record, SCORE_KEYS, metrics_file)
-    coverage = _first_number(record, COVERAGE_KEYS, metrics_file)
-    state = record.state if record.state != "success" or score is not None else "no metrics"
-    return FixEffect(fix, record.label, state, score, coverage, None, None,
-                     "not measured" if score is None else "reference")
-
-
-def _judge(collapse_effect: float | None, coverage_effect: float | None) -> str:
-    signs = []
-    for effect, key in ((collapse_effect, "collapse_score"), (coverage_effect, "coverage")):
-        if effect is not None and abs(effect) > SPECS_BY_KEY[key].abs_tol:
-            signs.append(effect > 0)
-    if not signs:
-        return "no measurable effect"
-    if all(signs):
-        return "helps"
-    return "hurts" if not any(signs) else "mixed"
-
-
-def rank_round(records: Sequence[ExperimentRecord], metrics_file: str = DEFAULT_METRICS_FILE,
-               param: str = ABLATE_PARAM, round_tag: str | None = None) -> AblationRanking:
-    """Effects of each fix in one round, largest collapse-score reduction first; unmeasured fixes last."""
-    round_tag = round_tag or latest_round(records)
-    outcomes: dict[str, FixEffect] = {}
+def _round_records(records: Sequence[ExperimentRecord], round_tag: str
+                   ) -> dict[tuple[str, str, int], ExperimentRecord]:
+    found = {}
     for record in records:
         match = NAME_PATTERN.fullmatch(record.name or "")
         if match and match["round"] == round_tag:
-            fix = str(record.param(param) if record.param(param) is not None else match["fix"])
-            outcomes[fix] = _outcome(record, fix, metrics_file)
-    reference = outcomes.pop(REFERENCE_FIX, None)
-    if reference is None or reference.collapse_score is None:
-        state = reference.state if reference else "missing"
-        raise UkiyoeError(f"ablation round {round_tag}: reference run "
-                          f"'{experiment_name(round_tag, REFERENCE_FIX)}' has no {metrics_file} ({state})")
-    effects = []
-    for outcome in outcomes.values():
-        if outcome.collapse_score is None:
-            effects.append(outcome)
-            continue
-        collapse = outcome.collapse_score - reference.collapse_score
-        coverage = (reference.coverage - outcome.coverage
-                    if reference.coverage is not None and outcome.coverage is not None else None)
-        effects.append(FixEffect(outcome.fix, outcome.experiment, outcome.state, outcome.collapse_score,
-                                 outcome.coverage, collapse, coverage, _judge(collapse, coverage)))
-    effects.sort(key=lambda e: (e.collapse_effect is None, -(e.collapse_effect or 0.0),
-                                -(e.coverage_effect or 0.0), e.fix))
-    return AblationRanking(round_tag, metrics_file, reference, effects)
+            found[(match["kind"], match["fix"], int(match["seed"]))] = record
+    return found
 
 
-def _fmt(value: float | None, signed: bool = False) -> str:
-    if value is None:
-        return "n/a"
-    return f"{value:+.4g}" if signed else f"{value:.4g}"
+def rank_round(records: Sequence[ExperimentRecord], metrics_file: str = DEFAULT_METRICS_FILE,
+               baseline_metrics_file: str = DEFAULT_BASELINE_METRICS_FILE, round_tag: str | None = None,
+               metrics: Sequence[str] = METRICS, alpha: float = ALPHA) -> AblationRanking:
+    """Per fix, direction and metric: the seeded effect against the same seeds' reference runs."""
+    round_tag = round_tag or latest_round(records)
+    runs = _round_records(records, round_tag)
+    seeds = sorted({seed for kind, _, seed in runs if kind == "ref"})
+    files = {"out": metrics_file, "in": baseline_metrics_file}
+    effects, unmeasured = [], []
+    for kind, fix in sorted({(kind, fix) for kind, fix, _ in runs if kind != "ref"}):
+        for metric in metrics:
+            keys = METRIC_KEYS.get((kind, metric), (metric,))
+            pairs = [(_values(runs.get((kind, fix, seed)), keys, files[kind]),
+                      _values(runs.get(("ref", REFERENCE_FIX, seed)), keys, files[kind])) for seed in seeds]
+            measured = [(value, reference) for value, reference in pairs if None not in (value, reference)]
+            if not measured:
+                unmeasured.append(f"{kind}:{fix}:{metric}")
+                continue
+            higher = SPECS_BY_KEY[metric].direction == Direction.HIGHER if metric in SPECS_BY_KEY else False
+            values, references = zip(*measured, strict=True)
+            effects.append(seeded_effect(fix, kind, metric, values, references, higher, alpha))
+    if not effects:
+        raise UkiyoeError(f"ablation round {round_tag}: no run has both its metrics and a reference run of "
+                          f"the same seed ({metrics_file}, {baseline_metrics_file})")
+    return AblationRanking(round_tag, files, seeds, ranked(effects), unmeasured)
 
 
 def ranking_markdown(ranking: AblationRanking) -> str:
-    reference = ranking.reference
-    lines = [
-        f"# Ablation ranking (round {ranking.round})",
-        "",
-        f"Reference `{reference.experiment}` (all fixes on): collapse score "
-        f"{_fmt(reference.collapse_score)}, coverage {_fmt(reference.coverage)}. "
-        f"Metrics from `{ranking.metrics_file}`.",
-        "",
-        "collapse effect = score without the fix - reference (> 0: the fix lowers collapse); "
-        "coverage effect = reference - coverage without the fix (> 0: the fix raises coverage).",
-        "",
-        "| rank | fix removed | experiment | state | collapse score | coverage | collapse effect | "
-        "coverage effect | verdict |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for index, effect in enumerate(ranking.effects, start=1):
-        lines.append(
-            f"| {index} | {effect.fix} | {effect.experiment} | {effect.state} | "
-            f"{_fmt(effect.collapse_score)} | {_fmt(effect.coverage)} | "
-            f"{_fmt(effect.collapse_effect, True)} | {_fmt(effect.coverage_effect, True)} | "
-            f"{effect.verdict} |"
-        )
-    return "\n".join(lines) + "\n"
+    lines = [f"# Ablation ranking (round {ranking.round})", "",
+             f"Seeds {', '.join(map(str, ranking.seeds))}. Leave-one-out reads "
+             f"`{ranking.metrics_files['out']}`, add-one-in `{ranking.metrics_files['in']}`. Test: {TEST}.",
+             "", ranking_table(ranking.effects)]
+    if ranking.unmeasured:
+        lines += ["Not measured (failed or missing runs): " + ", ".join(ranking.unmeasured), ""]
+    return "\n".join(lines)
 
 
 def write_ranking(ranking: AblationRanking, out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     payload = asdict(ranking)
-    for index, effect in enumerate(payload["effects"], start=1):
-        effect["rank"] = index
+    for effect, source in zip(payload["effects"], ranking.effects, strict=True):
+        effect.update(mean=source.mean, std=source.std, reference_mean=source.reference_mean,
+                      reference_std=source.reference_std)
+    payload["test"] = TEST
     text = json.dumps(payload, indent=2, allow_nan=False) + "\n"
     (out_dir / "ranking.json").write_text(text, encoding="utf-8")
     (out_dir / "ranking.md").write_text(ranking_markdown(ranking), encoding="utf-8")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-# The compare stage's DVC metrics file (the before/after headline), what compare --exp and ablate read.
+# The compare stage's DVC metrics file (the before/after headline), what compare --exp and ablate read;
+# ablate's add-one-in runs read the same headline's before-side columns.
 DEFAULT_METRICS_FILE = "reports/compare/metrics.json"
+DEFAULT_BASELINE_METRICS_FILE = DEFAULT_METRICS_FILE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,18 +27,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     compare.set_defaults(func=run_compare)
 
     ablate = subparsers.add_parser(
-        "ablate", help="queue one DVC experiment per fix with that fix removed, run them, rank the fixes",
+        "ablate", help="per fix, K seeds with it left out of the experiment and added to the baseline; rank",
         description="With no step flag, all three steps run: --queue, --run, --collect.",
     )
-    ablate.add_argument("--queue", action="store_true", help="queue the reference and one run per fix")
+    ablate.add_argument("--queue", action="store_true", help="queue the references and the runs per fix")
     ablate.add_argument("--run", action="store_true",
                         help="run the queue with --jobs workers ('dvc exp run --run-all') and wait")
     ablate.add_argument("--collect", action="store_true", help="write ranking.md and ranking.json")
+    ablate.add_argument("--seeds", type=int, default=3, metavar="K", help="seeds 0..K-1 per run (default: 3)")
+    ablate.add_argument("--experiment", type=Path, default=Path("experiments/fixed.gin"),
+                        help="the experiment dvc.yaml's after side compiles; its fixes are ablated "
+                             "(default: %(default)s)")
+    ablate.add_argument("--direction", action="append", choices=["out", "in"], default=[],
+                        help="out: leave one fix out; in: add one to the baseline (repeatable; default both)")
     ablate.add_argument("--fixes-dir", type=Path, default=Path("experiments/fixes"),
-                        help="one experiment per *.gin here (default: %(default)s)")
+                        help="where the fixes live (default: %(default)s)")
     ablate.add_argument("--fix", action="append", default=[], metavar="NAME",
-                        help="ablate only these fixes (repeatable; default: every *.gin in --fixes-dir)")
+                        help="ablate only these fixes (repeatable; default: every fix --experiment includes)")
     ablate.add_argument("--param", default="ablate.fix", help="params.yaml key naming the removed fix")
+    ablate.add_argument("--add-param", default="ablate.add", help="params.yaml key naming the added fix")
     ablate.add_argument("-S", "--set-param", action="append", default=[], metavar="KEY=VALUE",
                         help="extra 'dvc exp run -S' override for every run, e.g. epochs=5")
     ablate.add_argument("-j", "--jobs", type=int, default=None,
@@ -45,7 +54,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ablate.add_argument("--gpu-gib-per-run", type=float, default=None, metavar="GIB",
                         help="GPU memory one run needs, for the default --jobs")
     ablate.add_argument("--timeout", type=float, default=6 * 3600, help="seconds to wait for the queue")
-    ablate.add_argument("--metrics", default=DEFAULT_METRICS_FILE, help="metrics file each run writes")
+    ablate.add_argument("--metrics", default=DEFAULT_METRICS_FILE, help="metrics file of leave-one-out runs")
+    ablate.add_argument("--baseline-metrics", default=DEFAULT_BASELINE_METRICS_FILE,
+                        help="metrics file of add-one-in runs (default: the same headline)")
     ablate.add_argument("--round", dest="round_tag", help="collect this round (default: the latest)")
     ablate.add_argument("--out", type=Path, default=Path("reports/ablation"),
                         help="where ranking.md and ranking.json go, inside --repo (default: %(default)s)")
@@ -63,6 +74,25 @@ def run_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _queue_round(args: argparse.Namespace) -> tuple[str, list[str]]:
+    from ukiyoe.compare import ablate
+    from ukiyoe.errors import UkiyoeError
+
+    if args.seeds < 1:
+        raise UkiyoeError(f"--seeds must be at least 1, got {args.seeds}")
+    experiment, fixes_dir = args.repo / args.experiment, args.repo / args.fixes_dir
+    fixes = ablate.included_fixes(experiment, fixes_dir)
+    unknown = sorted(set(args.fix) - set(fixes))
+    if unknown:
+        raise UkiyoeError(f"--fix {', '.join(unknown)}: not a fix {args.experiment} includes "
+                          f"(it includes: {', '.join(fixes)})")
+    round_tag = args.round_tag or ablate.new_round_tag()
+    plan = ablate.plan_round(args.fix or fixes, range(args.seeds), args.direction or ("out", "in"))
+    names = ablate.queue_ablation(args.repo, plan, round_tag, args.set_param, args.param, args.add_param)
+    print(f"queued {len(names)} experiments of round {round_tag}: {', '.join(names)}")
+    return round_tag, names
+
+
 def run_ablate(args: argparse.Namespace) -> int:
     from ukiyoe.compare import ablate
     from ukiyoe.compare.dvc_experiments import exp_show
@@ -75,14 +105,7 @@ def run_ablate(args: argparse.Namespace) -> int:
     every_step = not (args.queue or args.run or args.collect)
     round_tag, names, records = args.round_tag, None, None
     if args.queue or every_step:
-        fixes = ablate.discover_fixes(args.repo / args.fixes_dir)
-        unknown = sorted(set(args.fix) - set(fixes))
-        if unknown:
-            raise UkiyoeError(f"--fix {', '.join(unknown)}: not in {args.fixes_dir} "
-                              f"(known: {', '.join(fixes)})")
-        round_tag = round_tag or ablate.new_round_tag()
-        names = ablate.queue_ablation(args.repo, args.fix or fixes, args.param, args.set_param, round_tag)
-        print(f"queued {len(names)} experiments of round {round_tag}: {', '.join(names)}")
+        round_tag, names = _queue_round(args)
     if args.run or every_step:
         if names is None:
             known = exp_show(args.repo)
@@ -93,10 +116,11 @@ def run_ablate(args: argparse.Namespace) -> int:
         records = ablate.run_queue(args.repo, jobs, names, args.timeout)
         print(f"round {round_tag} finished")
     if args.collect or every_step:
-        ranking = ablate.rank_round(records or exp_show(args.repo), args.metrics, args.param, round_tag)
+        ranking = ablate.rank_round(records or exp_show(args.repo), args.metrics, args.baseline_metrics,
+                                    round_tag)
         out_dir = ablate.write_ranking(ranking, args.repo / args.out)
-        for rank, effect in enumerate(ranking.effects, start=1):
-            print(f"{rank}. {effect.fix}: {effect.verdict} (collapse effect {effect.collapse_effect}, "
-                  f"coverage effect {effect.coverage_effect})")
+        for effect in ranking.effects:
+            print(f"{effect.direction} {effect.fix} {effect.metric}: {effect.verdict} "
+                  f"(effect {effect.effect:+.4g} ± {effect.effect_std:.2g}, p {effect.p_value})")
         print(f"wrote {out_dir / 'ranking.md'}")
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ukiyoe.compare.budget import budget_note
 from ukiyoe.compare.config_diff import ConfigDiff, diff_config_dirs
 from ukiyoe.compare.dvc_experiments import ExperimentRecord
 from ukiyoe.compare.history import TrainingDynamics, TrainingHistory, read_history, summarize
@@ -26,6 +27,7 @@ class Comparison:
     figures: dict[str, bytes]
     experiments: list[ExperimentRecord] = field(default_factory=list)
     experiment_metrics_file: str = ""
+    budget_note: str | None = None
 
     @property
     def sides(self) -> tuple[ReportSide, ReportSide]:
@@ -64,6 +66,7 @@ def build_comparison(before_dir: Path | str, after_dir: Path | str,
         figures=figures,
         experiments=experiments or [],
         experiment_metrics_file=experiment_metrics_file,
+        budget_note=budget_note(before, after),
     )
 
 

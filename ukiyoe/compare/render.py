@@ -62,6 +62,7 @@ def render_markdown(comparison: Comparison) -> str:
         "# Before / after comparison\n",
         f"before: `{comparison.before.report_dir}`, after: `{comparison.after.report_dir}`\n",
         f"**Verdict: {verdict.word}** ({verdict.reason})\n",
+        *([f"_{comparison.budget_note}_\n"] if comparison.budget_note else []),
     ]
     for section in _sections(comparison):
         if isinstance(section, Table):
@@ -102,6 +103,7 @@ def render_html(comparison: Comparison) -> str:
         f"</code>, after: <code>{html.escape(str(comparison.after.report_dir))}</code></p>",
         f'<p class="verdict {html.escape(verdict.word)}">Verdict: <b>{html.escape(verdict.word)}</b></p>'
         f'<p class="note">{html.escape(verdict.reason)}</p>',
+        *([f'<p class="note">{html.escape(comparison.budget_note)}</p>'] if comparison.budget_note else []),
     ]
     for section in _sections(comparison):
         if isinstance(section, Table):

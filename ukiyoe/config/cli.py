@@ -37,9 +37,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def add_without_fix(parser: argparse.ArgumentParser) -> None:
-    """``--without-fix NAME``: compile the experiment with ``experiments/fixes/NAME.gin`` left out."""
+    """``--without-fix NAME`` / ``--with-fix NAME``: compile the experiment with
+    ``experiments/fixes/NAME.gin`` left out, or added after the experiment's own files (an ablation)."""
     parser.add_argument("--without-fix", action="append", default=[], metavar="NAME",
                         help="leave out experiments/fixes/NAME.gin (an ablation); 'none' leaves out nothing")
+    parser.add_argument("--with-fix", action="append", default=[], metavar="NAME",
+                        help="add experiments/fixes/NAME.gin after the experiment; 'none' adds nothing")
 
 
 def _add_bind(parser: argparse.ArgumentParser) -> None:
@@ -51,7 +54,8 @@ def _compile(args: argparse.Namespace) -> int:
     from ukiyoe.config.compiler import compile_experiment
 
     compiled = compile_experiment(args.experiment, args.params, args.bind, args.out,
-                                  without=args.without_fix, modules=configurables.CONFIGURABLE_MODULES)
+                                  without=args.without_fix, with_fixes=args.with_fix,
+                                  modules=configurables.CONFIGURABLE_MODULES)
     unused = compiled.provenance["unused_params"]
     note = f"; unused params: {', '.join(unused)}" if unused else ""
     print(f"compiled {compiled.provenance['experiment']} -> {args.out} "

@@ -39,13 +39,13 @@ def compile_experiment(
     out: Path | str | None = None,
     *,
     without: Sequence[str] = (),
+    with_fixes: Sequence[str] = (),
     modules: Sequence[str],
 ) -> CompiledConfig:
-    """Compile ``experiment`` (see module docstring); write it to ``out`` when given.
-
-    ``without`` names fixes (``experiments/fixes/<name>.gin``) whose includes are left out, for ablations;
-    ``none`` leaves nothing out. ``modules`` are the configurable modules imported and allowed in gin
-    ``import`` lines; the caller names them (the CLI passes ``ukiyoe.configurables.CONFIGURABLE_MODULES``).
+    """Compile ``experiment`` (see module docstring); write it to ``out`` when given. ``without`` names
+    fixes (``experiments/fixes/<name>.gin``) whose includes are left out; ``with_fixes`` names fixes read
+    after the experiment's own files (the two halves of an ablation; ``none`` names nothing). ``modules``
+    are the configurable modules imported and allowed in gin ``import`` lines; the caller names them.
     """
     experiment = Path(experiment)
     root = experiment_root(experiment)
@@ -55,10 +55,8 @@ def compile_experiment(
         raise ConfigError(f"{display_path(experiment, base)}: no such experiment (available: {available})")
 
     loaded = load_params(Path(params), display_path(Path(params), base)) if params is not None else None
-    skipped = _fixes_to_skip(without, root, base)
     tree = Tree(root, base, modules)
-    statements, files = read_tree(experiment, Tree(root, base, modules, frozenset(skipped)))
-    _check_fixes_were_included(skipped, experiment, tree)
+    statements, files, skipped, added = _read_experiment(experiment, tree, without, with_fixes)
     if loaded is not None and loaded.profile is not None:
         profile_statements, profile_files = _read_profile(loaded, tree)
         statements, files = statements + profile_statements, files + profile_files
@@ -81,6 +79,7 @@ def compile_experiment(
         "profile": loaded.profile if loaded else None,
         "binds": list(binds),
         "without_fixes": sorted(p.stem for p in skipped),
+        "with_fixes": [p.stem for p in added],
         "modules": list(modules),
         "files": [{"path": display_path(p, base), "sha256": sha256_file(p)} for p in _unique(files)]
         + ([{"path": loaded.shown, "sha256": sha256_file(loaded.path)}] if loaded else []),
@@ -104,20 +103,46 @@ def _read_profile(loaded: Params, tree: Tree) -> tuple[list, list]:
     return read_tree(profile, tree)
 
 
+def _read_experiment(experiment: Path, tree: Tree, without: Sequence[str], with_fixes: Sequence[str]
+                     ) -> tuple[list[Located], list[Path], set[Path], list[Path]]:
+    """The experiment's statements with the ``without`` fixes left out and the ``with_fixes`` appended."""
+    skipped = _fixes_to_skip(without, tree.root, tree.base)
+    skipping = Tree(tree.root, tree.base, tree.allowed_modules, frozenset(skipped))
+    statements, files = read_tree(experiment, skipping)
+    _check_fixes_were_included(skipped, experiment, tree)
+    added = _fixes_to_add(with_fixes, tree.root, tree.base, files)
+    for path in added:
+        fix_statements, fix_files = read_tree(path, tree)
+        statements, files = statements + fix_statements, files + fix_files
+    return statements, files, skipped, added
+
+
 def _fixes_to_skip(names: Sequence[str], root: Path, base: Path) -> set[Path]:
     """Absolute paths of the fix files named in ``names`` (``none`` names nothing)."""
-    fixes = root / "fixes"
-    available = sorted(p.stem for p in fixes.glob("*.gin"))
-    paths: set[Path] = set()
+    return {_fix_path(name, root, base, "--without-fix") for name in names if name != "none"}
+
+
+def _fixes_to_add(names: Sequence[str], root: Path, base: Path, included: Sequence[Path]) -> list[Path]:
+    """Absolute paths of the fix files named in ``names``, in order; one the experiment already includes,
+    or one named twice, is a mistake, not a no-op."""
+    paths: list[Path] = []
     for name in names:
         if name == "none":
             continue
-        path = Path(os.path.abspath(fixes / f"{name}.gin"))
-        if not path.is_file():
-            raise ConfigError(f"--without-fix {name}: no fix {display_path(path, base)}"
-                              f"{suggestion(name, available)}")
-        paths.add(path)
+        path = _fix_path(name, root, base, "--with-fix")
+        if path in included or path in paths:
+            raise ConfigError(f"--with-fix {name}: {display_path(path, base)} is already included")
+        paths.append(path)
     return paths
+
+
+def _fix_path(name: str, root: Path, base: Path, option: str) -> Path:
+    fixes = root / "fixes"
+    path = Path(os.path.abspath(fixes / f"{name}.gin"))
+    if not path.is_file():
+        available = sorted(p.stem for p in fixes.glob("*.gin"))
+        raise ConfigError(f"{option} {name}: no fix {display_path(path, base)}{suggestion(name, available)}")
+    return path
 
 
 def _check_fixes_were_included(skipped: set[Path], experiment: Path, tree: Tree) -> None:

@@ -144,6 +144,23 @@ def read_tree(path: Path, tree: Tree) -> tuple[list[Located], list[Path]]:
     return statements, files
 
 
+def included_files(path: Path, tree: Tree) -> list[Path]:
+    """``path`` and every file it includes, directly or not, in reading order. Only includes are followed
+    (each through ``include_target``'s checks); nothing else is checked: compiling does that."""
+    files: list[Path] = []
+    pending = [Path(os.path.abspath(path))]
+    while pending:
+        current = pending.pop(0)
+        if current in files:
+            continue
+        shown = display_path(current, tree.base)
+        files.append(current)
+        statements = parse_text(read_gin_text(current, shown), shown)
+        includes = [s for s in statements if isinstance(s, IncludeStatement)]
+        pending[:0] = [include_target(s, current, f"{shown}:{s.location.line_num}", tree) for s in includes]
+    return files
+
+
 def include_target(statement: IncludeStatement, including: Path, where: str, tree: Tree) -> Path:
     """The file an ``include`` names: relative, a ``.gin`` file, inside the experiment tree once every
     symbolic link is resolved; anything else could pull another file's values into the compiled config."""

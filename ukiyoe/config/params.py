@@ -22,7 +22,7 @@ _PROBABILITY = re.compile(r"^(.*_)?(dropout|prob|probability|p)$")
 _POSITIVE_INT = re.compile(r"^(.*_)?(epochs|batch_size|resolution|steps|interval)$")
 # Mappings of params.yaml read by the pipeline rather than by gin, with the keys each may hold (None: the
 # block is validated by its own stage, as ``data:`` is by ``ukiyoe prepare``).
-PIPELINE_BLOCKS: dict[str, tuple[str, ...] | None] = {"data": None, "ablate": ("fix",)}
+PIPELINE_BLOCKS: dict[str, tuple[str, ...] | None] = {"data": None, "ablate": ("fix", "add")}
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,6 @@ Importing this package registers every GAN configurable with gin under the modul
 Training and diagnosis depend on it; it depends on neither.
 """
 
-from ukiyoe.gan import loss, networks, optim, regularizers, schedules
+from ukiyoe.gan import loss, networks, optim, regularizers, relativistic, schedules
 
-__all__ = ["loss", "networks", "optim", "regularizers", "schedules"]
+__all__ = ["loss", "networks", "optim", "regularizers", "relativistic", "schedules"]

@@ -1,7 +1,7 @@
 """The adversarial objective: one ``GANLoss`` whose phases compute a loss and call ``backward()``.
 
-Phases: ``"D"`` (discriminator, with gradient penalty when configured), ``"Dreg"`` (lazy R1, every
-``dreg_interval`` D steps), ``"critic"`` (transformer critic, trained on detached samples) and ``"G"``
+Phases: ``"D"`` (discriminator, with gradient penalty or R1 + R2 when configured), ``"Dreg"`` (lazy R1,
+every ``dreg_interval`` D steps), ``"critic"`` (transformer critic, trained on detached samples) and ``"G"``
 (generator + NCA against D, plus the critic's term once ``IsolationSchedule`` lets it in, plus the growth
 bonus). The training loop owns the optimizers and their steps; this module only fills gradients.
 """
@@ -20,10 +20,11 @@ from torch.nn import functional as F
 from ukiyoe.errors import CheckpointError, ConfigError
 from ukiyoe.gan.networks import Networks
 from ukiyoe.gan.regularizers import GradientPenalty, InstanceNoise, LabelSmoothing, R1Penalty
+from ukiyoe.gan.relativistic import ZeroCenteredPenalties, pairing_loss, penalised_objective
 from ukiyoe.gan.schedules import GrowthCurriculum, IsolationSchedule
 from ukiyoe.ranges import declare, one_of
 
-LOSS_TYPES = ("non_saturating", "hinge", "wasserstein")
+LOSS_TYPES = ("non_saturating", "hinge", "wasserstein", "relativistic")
 PHASES = ("D", "Dreg", "critic", "G")
 # What a phase reports: measured values as detached device tensors, schedule values as floats.
 Stats = dict[str, torch.Tensor | float]
@@ -37,11 +38,17 @@ def discriminator_loss(loss_type: str, real: torch.Tensor, fake: torch.Tensor, r
         return real_term + F.softplus(fake).mean()
     if loss_type == "hinge":
         return F.relu(1.0 - real).mean() + F.relu(1.0 + fake).mean()
+    if loss_type == "relativistic":
+        return pairing_loss(real, fake)
     return fake.mean() - real.mean()
 
 
-def generator_loss(loss_type: str, fake: torch.Tensor) -> torch.Tensor:
-    """G's loss from an adversary's raw scores on its images."""
+def generator_loss(loss_type: str, fake: torch.Tensor, real: torch.Tensor | None = None) -> torch.Tensor:
+    """G's loss from an adversary's raw scores on its images (and, relativistic, on the paired reals)."""
+    if loss_type == "relativistic":
+        if real is None:
+            raise ValueError("the relativistic generator loss needs the scores of the paired reals")
+        return pairing_loss(fake, real.detach())
     return F.softplus(-fake).mean() if loss_type == "non_saturating" else -fake.mean()
 
 
@@ -65,6 +72,7 @@ def frozen(*modules: nn.Module | None) -> Iterator[None]:
 class GANLoss:
     """``loss_type`` for D and G; ``critic_loss_type`` (default: the same) for the transformer critic.
 
+    ``zero_centered`` adds R1 + R2 to every D step (with the relativistic loss: R3GAN's objective).
     ``adaptive_critic_weight`` scales the critic's term by ‖∇L_D‖/‖∇L_critic‖ at G's last layer (VQGAN),
     on top of the isolation ramp, so the critic never dominates G's update whatever its score scale.
     """
@@ -80,6 +88,7 @@ class GANLoss:
         r1: R1Penalty | None = None,
         label_smoothing: LabelSmoothing | None = None,
         instance_noise: InstanceNoise | None = None,
+        zero_centered: ZeroCenteredPenalties | None = None,
         critic_gradient_penalty: GradientPenalty | None = None,
         adaptive_critic_weight: bool = False,
     ):
@@ -91,6 +100,7 @@ class GANLoss:
         self.gradient_penalty, self.r1 = gradient_penalty, r1
         self.label_smoothing, self.instance_noise = label_smoothing, instance_noise
         self.critic_gradient_penalty = critic_gradient_penalty
+        self.zero_centered = zero_centered
         self.adaptive_critic_weight = adaptive_critic_weight
         self.isolation, self.growth = isolation, growth
 
@@ -122,7 +132,8 @@ class GANLoss:
         if phase == "G":
             return (sigma, self.isolation.weight(epoch), float(self.isolation.phase(epoch)),
                     self.growth.growth_boost(epoch))
-        return (sigma,)
+        gamma = self.zero_centered.gamma_at(epoch) if self.zero_centered is not None else 0.0
+        return (sigma, gamma)
 
     def accumulate_gradients(self, phase: str, real: torch.Tensor, z: torch.Tensor, epoch: int
                              ) -> Stats:
@@ -138,7 +149,7 @@ class GANLoss:
         if phase == "critic":
             return self._critic(real, z, epoch)
         if phase == "G":
-            return self._generator(z, epoch)
+            return self._generator(real, z, epoch)
         raise ValueError(f"unknown phase {phase!r}; expected one of {PHASES}")
 
     def _noisy(self, images: torch.Tensor, epoch: int) -> torch.Tensor:
@@ -151,8 +162,10 @@ class GANLoss:
     def _discriminator(self, real: torch.Tensor, z: torch.Tensor, epoch: int) -> Stats:
         discriminator = self.networks.discriminator
         real_in, fake_in = self._noisy(real, epoch), self._noisy(self._fakes(z, epoch), epoch)
-        real_scores, fake_scores = discriminator(real_in), discriminator(fake_in)
         target = self.label_smoothing.real_target if self.label_smoothing is not None else 1.0
+        if self.zero_centered is not None:
+            return self._zero_centered_discriminator(real_in, fake_in, target, epoch)
+        real_scores, fake_scores = discriminator(real_in), discriminator(fake_in)
         loss = discriminator_loss(self.loss_type, real_scores, fake_scores, target)
         stats = {"d_real": real_scores.mean().detach(), "d_fake": fake_scores.mean().detach()}
         if self.gradient_penalty is not None:
@@ -162,6 +175,28 @@ class GANLoss:
         loss.backward()
         sigma = self.instance_noise.sigma_at(epoch) if self.instance_noise is not None else 0.0
         return {"d_loss": loss.detach(), **stats, "instance_noise": sigma}
+
+    def _zero_centered_discriminator(self, real: torch.Tensor, fake: torch.Tensor, target: float, epoch: int
+                                     ) -> Stats:
+        """D's step with R1 + R2 taken on the loss's own forward passes."""
+        def loss_of_scores(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
+            return discriminator_loss(self.loss_type, real_scores, fake_scores, target)
+
+        discriminator, penalties = self.networks.discriminator, self.zero_centered
+        loss, stats = penalised_objective(discriminator, real, fake, loss_of_scores, penalties, epoch)
+        if self.gradient_penalty is not None:
+            loss = loss + self.gradient_penalty(discriminator, real, fake)
+        loss.backward()
+        gamma = penalties.gamma_at(epoch) if penalties is not None else 0.0
+        return {"d_loss": loss.detach(), **{k: v.detach() for k, v in stats.items()}, "gamma": gamma}
+
+    @staticmethod
+    def _real_scores(adversary: nn.Module, loss_type: str, real: torch.Tensor) -> torch.Tensor | None:
+        """The adversary's scores on the reals G's fakes are paired with (relativistic losses only)."""
+        if loss_type != "relativistic":
+            return None
+        with torch.no_grad():
+            return adversary(real)
 
     def _discriminator_r1(self, real: torch.Tensor, epoch: int) -> Stats:
         if self.r1 is None:
@@ -187,18 +222,21 @@ class GANLoss:
         loss.backward()
         return {"critic_loss": loss.detach(), **stats, "critic_trains": 1.0}
 
-    def _generator(self, z: torch.Tensor, epoch: int) -> Stats:
+    def _generator(self, real: torch.Tensor, z: torch.Tensor, epoch: int) -> Stats:
         networks = self.networks
         weight = self.isolation.weight(epoch) if networks.critic is not None else 0.0
         boost = self.growth.growth_boost(epoch)
         with frozen(networks.discriminator, networks.critic):
             output = networks.generator.synthesize(z, self.growth.nca_step_scale(epoch))
             scores = networks.discriminator(self._noisy(output.image, epoch))
-            adversarial = generator_loss(self.loss_type, scores)
+            paired = self._real_scores(networks.discriminator, self.loss_type, self._noisy(real, epoch))
+            adversarial = generator_loss(self.loss_type, scores, paired)
             total = adversarial
             stats = {"g_adversarial": adversarial.detach()}
             if weight > 0:
-                critic_term = generator_loss(self.critic_loss_type, networks.critic(output.image))
+                critic_real = self._real_scores(networks.critic, self.critic_loss_type, real)
+                critic_scores = networks.critic(output.image)
+                critic_term = generator_loss(self.critic_loss_type, critic_scores, critic_real)
                 if self.adaptive_critic_weight:
                     weight *= self._adaptive_weight(adversarial, critic_term)
                 total = total + weight * critic_term

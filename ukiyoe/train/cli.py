@@ -71,6 +71,7 @@ def handle(args: argparse.Namespace) -> int:
         metrics=args.metrics or Path("metrics") / "train" / args.out.name,
         binds=tuple(args.bind),
         without_fixes=tuple(args.without_fix),
+        with_fixes=tuple(args.with_fix),
         resume=args.resume == "auto",
         observer=args.observer,
         force=args.force,

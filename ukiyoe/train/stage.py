@@ -42,6 +42,7 @@ class TrainRequest:
     metrics: Path
     binds: tuple[str, ...] = ()
     without_fixes: tuple[str, ...] = ()
+    with_fixes: tuple[str, ...] = ()
     resume: bool = False
     observer: str | None = None
     force: bool = False
@@ -53,13 +54,12 @@ def load_config(request: TrainRequest) -> Any:
     from ukiyoe.config import compile_experiment, load_compiled
 
     if request.config.is_dir():
-        if request.binds or request.without_fixes:
-            raise ConfigError(
-                f"--bind/--without-fix: {request.config} is already compiled; pass the experiment's gin file"
-            )
+        if request.binds or request.without_fixes or request.with_fixes:
+            raise ConfigError(f"--bind/--without-fix/--with-fix: {request.config} is already compiled; "
+                              "pass the experiment's gin file")
         return load_compiled(request.config)
     return compile_experiment(request.config, request.params, request.binds, without=request.without_fixes,
-                              modules=CONFIGURABLE_MODULES)
+                              with_fixes=request.with_fixes, modules=CONFIGURABLE_MODULES)
 
 
 def select_device(option: str, context: distributed.Distributed) -> torch.device:

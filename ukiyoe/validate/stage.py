@@ -20,6 +20,7 @@ class ValidateRequest:
     params: Path | None
     out: Path
     without_fixes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    with_fixes: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def run(request: ValidateRequest) -> dict[str, Any]:
@@ -27,10 +28,12 @@ def run(request: ValidateRequest) -> dict[str, Any]:
     from ukiyoe.config.compiler import compile_experiment
     from ukiyoe.configurables import CONFIGURABLE_MODULES
 
-    unknown = sorted(set(request.without_fixes) - set(request.experiments))
-    if unknown:
-        raise ConfigError(f"--without-fix {unknown[0]}:...: no experiment named {unknown[0]!r}")
+    for flag, fixes in (("--without-fix", request.without_fixes), ("--with-fix", request.with_fixes)):
+        unknown = sorted(set(fixes) - set(request.experiments))
+        if unknown:
+            raise ConfigError(f"{flag} {unknown[0]}:...: no experiment named {unknown[0]!r}")
     compiled = {side: compile_experiment(path, request.params, without=request.without_fixes.get(side, ()),
+                                         with_fixes=request.with_fixes.get(side, ()),
                                          modules=CONFIGURABLE_MODULES)
                 for side, path in request.experiments.items()}
     return {side: config.write(request.out / side) for side, config in compiled.items()}
