@@ -2,15 +2,16 @@
 # The collapse watchdog at GPU scale: trains the collapsed baseline and the fixed experiment at the full
 # profile side by side on one GPU and prints each side's watchdog detection epoch (the first collapse event)
 # and events. Expected: the collapsed side fires well before its last epoch; the fixed side stays quiet.
-# Usage: benchmarks/watchdog_full.sh OUT_DIR [EPOCHS] [COUNT]
+# Usage: [SEED=N] benchmarks/watchdog_full.sh OUT_DIR [EPOCHS] [COUNT]
 set -euo pipefail
 out=${1:?usage: benchmarks/watchdog_full.sh OUT_DIR [EPOCHS] [COUNT]}
 epochs=${2:-300}
 count=${3:-1024}
+seed=${SEED:-0}
 python=${PYTHON:-python3}
 mkdir -p "$out"
 cat > "$out/params.yaml" <<YAML
-seed: 0
+seed: $seed
 profile: full
 gen_lr: 5.0e-05
 disc_lr: 2.0e-04
