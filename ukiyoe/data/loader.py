@@ -64,13 +64,18 @@ def load_prepared(path: str | Path) -> Prepared:
         or images.shape[1] != images.shape[2]
     ):
         raise DataError(f"{images_file}: expected uint8 (N, H, H, 3), got {images.dtype} {images.shape}")
-    labels = None
+    return Prepared(directory, images, read_labels(directory, len(images)), manifest)
+
+
+def read_labels(directory: Path, count: int) -> np.ndarray | None:
+    """``labels.npy`` beside a split's images (None where modes are unknown), one label per image."""
     labels_file = directory / "labels.npy"
-    if labels_file.is_file():
-        labels = np.load(labels_file, allow_pickle=False)
-        if labels.shape != (len(images),):
-            raise DataError(f"{labels_file}: {labels.shape} labels for {len(images)} images")
-    return Prepared(directory, images, labels, manifest)
+    if not labels_file.is_file():
+        return None
+    labels = np.load(labels_file, allow_pickle=False)
+    if labels.shape != (count,):
+        raise DataError(f"{labels_file}: {labels.shape} labels for {count} images")
+    return labels
 
 
 class ResumableSampler:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ukiyoe.data.loader import read_labels
 from ukiyoe.errors import DataError
 
 HELDOUT_DIR = "heldout"
@@ -80,13 +81,7 @@ def load_heldout(prepared_dir: str | Path) -> HeldOut:
         raise DataError(f"{images_file}: not a readable .npy array ({error})") from None
     if images.dtype != np.uint8 or images.ndim != 4 or images.shape[-1] != 3:
         raise DataError(f"{images_file}: expected uint8 (N, H, W, 3), got {images.dtype} {images.shape}")
-    labels = None
-    labels_file = directory / "labels.npy"
-    if labels_file.is_file():
-        labels = np.load(labels_file, allow_pickle=False)
-        if labels.shape != (len(images),):
-            raise DataError(f"{labels_file}: {labels.shape} labels for {len(images)} images")
-    return HeldOut(images, labels)
+    return HeldOut(images, read_labels(directory, len(images)))
 
 
 def load_all_images(prepared_dir: str | Path) -> np.ndarray:
