@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rig import REPO, write_params
+from rig import REPO, add_run_arguments, write_params
 
 SPEEDS = {"eager": [], "fast": ["--bind", "TrainOptions.speed = 'fast'"]}
 
@@ -74,10 +74,7 @@ def aggregate(wall: float, summaries: dict[str, Any], batch_size: int) -> dict[s
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--experiment", default="experiments/fixed.gin")
-    parser.add_argument("--profile", default="full")
-    parser.add_argument("--resolution", type=int, default=64)
-    parser.add_argument("--batch-size", type=int, default=32)
+    add_run_arguments(parser)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--count", type=int, default=4096)
     parser.add_argument("--speed", default="fast", choices=list(SPEEDS))

@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from results_section import write_section
+
 from tests.data.files import encode, scene
 from tests.data.hostile_files import write_zero_bomb_zip
 from tests.data.test_hostile_inputs import prepare_in_subprocess
@@ -75,12 +77,7 @@ def main() -> None:
     section = run()
     print(section)
     if args.results is not None:
-        text = args.results.read_text() if args.results.exists() else "# Benchmark results\n"
-        if START in text and END in text:
-            text = text[: text.index(START)] + section + text[text.index(END) + len(END) + 1 :]
-        else:
-            text = text.rstrip("\n") + "\n\n" + section
-        args.results.write_text(text)
+        write_section(args.results, section, START, END)
 
 
 if __name__ == "__main__":

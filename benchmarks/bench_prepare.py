@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
+from results_section import write_section
 
 from ukiyoe.data.loader import ResumableSampler, batch_to_tensor, fetch_batch, load_prepared
 from ukiyoe.data.params import parse_params
@@ -123,12 +124,7 @@ def main() -> None:
     section = run(args.jpegs)
     print(section)
     if args.results is not None:
-        text = args.results.read_text() if args.results.exists() else "# Benchmark results\n"
-        if START in text and END in text:
-            text = text[: text.index(START)] + section + text[text.index(END) + len(END) + 1 :]
-        else:
-            text = text.rstrip("\n") + "\n\n" + section
-        args.results.write_text(text)
+        write_section(args.results, section, START, END)
 
 
 if __name__ == "__main__":

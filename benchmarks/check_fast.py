@@ -26,7 +26,7 @@ from pathlib import Path
 os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
 
 import torch  # noqa: E402
-from rig import build_rig  # noqa: E402
+from rig import add_run_arguments, build_rig  # noqa: E402
 
 KEYS = ("d_loss", "d_real", "d_fake", "gradient_penalty", "critic_loss", "g_loss", "g_adversarial")
 EARLY_STEPS, EARLY_ATOL, MEAN_RTOL = 20, 1e-3, 0.02
@@ -67,10 +67,7 @@ def compare(left: list[dict[str, float]], right: list[dict[str, float]]) -> dict
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--experiment", default="experiments/fixed.gin")
-    parser.add_argument("--profile", default="full")
-    parser.add_argument("--resolution", type=int, default=64)
-    parser.add_argument("--batch-size", type=int, default=32)
+    add_run_arguments(parser)
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from rig import Rig, build_rig
+from rig import Rig, add_run_arguments, build_rig
 from torch.autograd import DeviceType
 from torch.profiler import ProfilerActivity, profile, record_function
 
@@ -154,10 +154,7 @@ def table(results: dict[str, dict[str, Any]], batch_size: int) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--experiment", default="experiments/fixed.gin")
-    parser.add_argument("--profile", default="full")
-    parser.add_argument("--resolution", type=int, default=64)
-    parser.add_argument("--batch-size", type=int, default=32)
+    add_run_arguments(parser)
     parser.add_argument("--steps", type=int, default=50, help="steps timed, then steps profiled")
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--speeds", nargs="+", default=["eager", "fast"], choices=["eager", "fast"])

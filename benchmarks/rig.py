@@ -7,6 +7,7 @@ on the device and the watchdog's check.
 
 from __future__ import annotations
 
+import argparse
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,14 @@ import torch
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """The run the speed benchmarks measure: fixed.gin, full profile, 64 px, batch 32 by default."""
+    parser.add_argument("--experiment", default="experiments/fixed.gin")
+    parser.add_argument("--profile", default="full")
+    parser.add_argument("--resolution", type=int, default=64)
+    parser.add_argument("--batch-size", type=int, default=32)
 
 
 @dataclass
