@@ -185,8 +185,8 @@ def score_run(spec: RunSpec, work: Path, classifier, args: argparse.Namespace) -
     """Protocol numbers of the run's EMA generator from ``args.samples`` samples; a grid's worth of images."""
     import torch
 
+    from ukiyoe.common.images import nchw_to_nhwc, to_uint8
     from ukiyoe.gan.export import load_generator
-    from ukiyoe.images import nchw_to_nhwc, to_uint8
 
     device = "cuda" if args.device != "cpu" and torch.cuda.is_available() else "cpu"
     loaded = load_generator(work / "runs" / spec.name, device)

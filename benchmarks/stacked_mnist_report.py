@@ -86,7 +86,7 @@ def ablation_markdown(rows: list[dict]) -> str | None:
 
 def write_grid(path: Path, rows: list[tuple[str, np.ndarray]]) -> None:
     """One row of 16 samples per variant (seed 0), the real data last."""
-    from ukiyoe.images import grid_image, write_png
+    from ukiyoe.common.images import grid_image, write_png
 
     tiles = np.concatenate([images[:16] for _, images in rows])
     write_png(path, grid_image(tiles, columns=16, tile=48))

@@ -10,35 +10,42 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from ukiyoe.errors import UkiyoeError
+from ukiyoe.common.errors import UkiyoeError
 
-# Each module exposes ``register(subparsers)``, which adds its subcommand(s) and sets ``func``.
-STAGE_CLIS = (
-    "ukiyoe.data.cli",
-    "ukiyoe.validate.cli",
-    "ukiyoe.train.cli",
-    "ukiyoe.diagnose.cli",
-    "ukiyoe.compare.cli",
-    "ukiyoe.config.cli",
-    "ukiyoe.plots.cli",
-    "ukiyoe.sample.cli",
-)
+# The module that registers each subcommand: its ``register(subparsers)`` adds the subcommand(s) and sets
+# ``func``.
+SUBCOMMANDS = {
+    "prepare": "ukiyoe.data.cli",
+    "validate": "ukiyoe.validate.cli",
+    "train": "ukiyoe.train.cli",
+    "runs": "ukiyoe.train.cli",
+    "diagnose": "ukiyoe.diagnose.cli",
+    "compare": "ukiyoe.compare.cli",
+    "ablate": "ukiyoe.compare.cli",
+    "config": "ukiyoe.config.cli",
+    "plots": "ukiyoe.plots.cli",
+    "sample": "ukiyoe.sample.cli",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for ``argv``: when it names a subcommand, only that subcommand's module is imported, so a
+    pipeline stage runs (and DVC hashes) its own code only; otherwise all of them, for help and errors."""
     parser = argparse.ArgumentParser(
         prog="ukiyoe",
         description="A reproducible GAN lab for ukiyo-e art that makes mode collapse visible and fixable.",
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module_name in STAGE_CLIS:
+    named = argv[0] if argv else None
+    modules = [SUBCOMMANDS[named]] if named in SUBCOMMANDS else list(dict.fromkeys(SUBCOMMANDS.values()))
+    for module_name in modules:
         importlib.import_module(module_name).register(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(argv).parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except UkiyoeError as error:

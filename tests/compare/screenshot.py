@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ukiyoe.errors import UkiyoeError
+from ukiyoe.common.errors import UkiyoeError
 
 CHROMIUM = Path("/usr/bin/chromium")
 WINDOW = (1200, 1600)

@@ -18,11 +18,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ukiyoe.common.errors import UkiyoeError
 from ukiyoe.compare import ablate
 from ukiyoe.compare.ablate import plan_round, rank_round
 from ukiyoe.compare.ablation_stats import seeded_effect, welch_p_value
 from ukiyoe.compare.dvc_experiments import ExperimentRecord
-from ukiyoe.errors import UkiyoeError
 
 STAGE_SCRIPT = '''
 import argparse, json, os, yaml

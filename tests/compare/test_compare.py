@@ -8,8 +8,8 @@ import shutil
 import pytest
 from PIL import Image
 
+from ukiyoe.common.errors import UkiyoeError
 from ukiyoe.compare.compare import build_comparison
-from ukiyoe.errors import UkiyoeError
 
 
 def test_compare_writes_deltas_verdict_config_diff_and_figures(report_pair, tmp_path, capsys, run):

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ukiyoe.common.errors import UkiyoeError
 from ukiyoe.compare.dvc_experiments import flatten, parse_exp_show, select
-from ukiyoe.errors import UkiyoeError
 
 
 def commit(rev: str, name: str | None, params: dict, metrics: dict, experiments: list | None = None) -> dict:

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ukiyoe.common.errors import UkiyoeError
 from ukiyoe.compare.ablate import discover_fixes, experiment_name
-from ukiyoe.errors import UkiyoeError
 
 
 def test_fixes_are_the_sorted_gin_stems(tmp_path):

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ukiyoe.common.errors import UkiyoeError
 from ukiyoe.compare.history import balance, loss_trend, read_history, summarize
-from ukiyoe.errors import UkiyoeError
 
 
 def test_blank_cells_and_phase_prefixes(tmp_path):

@@ -16,7 +16,7 @@ import pytest
 from screenshot import dump_dom, find_chromium
 
 from ukiyoe.cli import main
-from ukiyoe.history import write_history
+from ukiyoe.common.history import write_history
 from ukiyoe.plots.vendor import DEFAULT_CACHE, read_lock
 
 REPO = Path(__file__).resolve().parents[2]
@@ -100,7 +100,7 @@ def test_unmeasured_epochs_are_skipped_not_drawn_as_zero(page: tuple[Path, str])
 
 @pytest.mark.skipif(not _vendored(), reason="the pinned Vega tarballs are not fetched (make plots-vendor)")
 def test_a_changed_tarball_never_reaches_a_page(tmp_path: Path) -> None:
-    from ukiyoe.errors import UkiyoeError
+    from ukiyoe.common.errors import UkiyoeError
     from ukiyoe.plots.page import build_template
 
     cache = tmp_path / "cache"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from config_tree import TOY_MODULES, write_tree
 
+from ukiyoe.common.errors import ConfigError
 from ukiyoe.config import compile_experiment, load_compiled
-from ukiyoe.errors import ConfigError
 
 
 def compile_error(tree: Path, experiment: str = "fixed.gin", params: str | None = "params.yaml",
@@ -153,8 +153,8 @@ def test_edited_compiled_config_is_refused(tree: Path) -> None:
 
 
 def test_a_params_key_with_a_trailing_newline_is_not_a_macro_name(tmp_path) -> None:
+    from ukiyoe.common.errors import ConfigError
     from ukiyoe.config.params import load_params
-    from ukiyoe.errors import ConfigError
 
     params = tmp_path / "params.yaml"
     params.write_text('"gen_lr\\n": 1.0e-4\n')

@@ -118,7 +118,7 @@ def test_with_fix_adds_exactly_that_fix_to_the_collapsed_baseline(fix: str) -> N
     ("collapsed.gin", "adam_beta", "did you mean 'adam_betas'"),
 ])
 def test_with_fix_refuses_a_fix_already_in_or_unknown(experiment: str, fix: str, message: str) -> None:
-    from ukiyoe.errors import ConfigError
+    from ukiyoe.common.errors import ConfigError
 
     with pytest.raises(ConfigError, match=message):
         compile_experiment(EXPERIMENTS / experiment, PARAMS, with_fixes=[fix], modules=CONFIGURABLE_MODULES)
@@ -132,7 +132,7 @@ def test_with_fix_refuses_a_fix_already_in_or_unknown(experiment: str, fix: str,
     ],
 )
 def test_without_fix_rejects_unknown_or_absent_fix(experiment: str, fix: str, message: str) -> None:
-    from ukiyoe.errors import ConfigError
+    from ukiyoe.common.errors import ConfigError
 
     with pytest.raises(ConfigError, match=message):
         compile_experiment(EXPERIMENTS / experiment, PARAMS, without=[fix], modules=CONFIGURABLE_MODULES)

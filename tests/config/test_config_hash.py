@@ -9,11 +9,11 @@ from config_tree import TOY_MODULES
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from ukiyoe.common.errors import ConfigError
 from ukiyoe.config import compile_experiment
 from ukiyoe.config.gin_files import parse_value
 from ukiyoe.config.literals import to_gin_literal
 from ukiyoe.config.params import check_value, load_params
-from ukiyoe.errors import ConfigError
 
 # Parameters without annotations: any literal is a valid value there (typed ones are checked at compile time).
 KEYS = (

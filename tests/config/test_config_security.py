@@ -14,9 +14,9 @@ import gin
 import pytest
 from config_tree import TOY_MODULES, write_tree
 
+from ukiyoe.common.errors import ConfigError
 from ukiyoe.config import activate, compile_experiment, load_compiled
 from ukiyoe.config.compiled import config_hash
-from ukiyoe.errors import ConfigError
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ from gin import config as gin_config
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ukiyoe.common.errors import ConfigError
+from ukiyoe.common.ranges import Between, Each, OneOf, PowerOfTwo, declare, one_of, rules_of
 from ukiyoe.configurables import CONFIGURABLE_MODULES
-from ukiyoe.errors import ConfigError
 from ukiyoe.gan.networks.discriminator import Discriminator
 from ukiyoe.gan.schedules import LearningRates
-from ukiyoe.ranges import Between, Each, OneOf, PowerOfTwo, declare, one_of, rules_of
 
 # Parameters whose every value of the annotated type is valid (the device string is checked by pattern in
 # TrainOptions itself; a style bias may be any number).

@@ -22,7 +22,7 @@ from tests.data.hostile_files import (
     write_outside_links_tar,
     write_zero_bomb_zip,
 )
-from ukiyoe.errors import DataError
+from ukiyoe.common.errors import DataError
 
 REPO = Path(__file__).resolve().parents[2]
 ZIP_BOMB_SECONDS, ZIP_BOMB_MEGABYTES = 10.0, 512

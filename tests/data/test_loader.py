@@ -10,9 +10,9 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ukiyoe.common.errors import DataError
 from ukiyoe.data import load_mode_classifier, load_prepared
 from ukiyoe.data.loader import ResumableSampler, batch_to_tensor, fetch_batch
-from ukiyoe.errors import DataError
 
 
 @settings(max_examples=60, deadline=None)

@@ -9,6 +9,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ukiyoe.common.errors import DataError
 from ukiyoe.data.params import (
     DATA_KEYS,
     RESIZE_POLICIES,
@@ -18,7 +19,6 @@ from ukiyoe.data.params import (
     load_params,
     parse_params,
 )
-from ukiyoe.errors import DataError
 
 scalars = st.one_of(
     st.none(),

@@ -7,9 +7,9 @@ import hashlib
 import pytest
 
 from tests.data.conftest import PRINTS, run_prepare
+from ukiyoe.common.errors import DataError
 from ukiyoe.data import load_mode_classifier, load_prepared
 from ukiyoe.data.split import load_all_images
-from ukiyoe.errors import DataError
 
 needs_prints = pytest.mark.skipif(not PRINTS.is_dir(), reason=f"prints folder {PRINTS} is absent")
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from tests.data.conftest import MNIST_PARAMS
+from ukiyoe.common.errors import DataError
 from ukiyoe.data import load_mode_classifier, load_prepared
-from ukiyoe.errors import DataError
 
 
 def test_stacked_mnist_images_and_triples(mnist_dir):

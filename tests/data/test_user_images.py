@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 
 from tests.data.conftest import run_prepare
 from tests.data.files import encode, scene, write_good_and_bad_folder, write_tar, write_zip
+from ukiyoe.common.errors import DataError
 from ukiyoe.data import load_mode_classifier, load_prepared, user_images
 from ukiyoe.data.archives import unsafe_name
 from ukiyoe.data.split import load_all_images
-from ukiyoe.errors import DataError
 
 
 def prepared_outcome(directory):

@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from ukiyoe.common.errors import DataError
+from ukiyoe.common.images import to_uint8
 from ukiyoe.diagnose.images import load_image_set, resize_uint8, to_nhwc, to_signed_float
-from ukiyoe.errors import DataError
-from ukiyoe.images import to_uint8
 
 
 def test_folder_of_images_skips_and_lists_non_images(tmp_path, capsys) -> None:

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ukiyoe.common.errors import ConfigError
 from ukiyoe.diagnose.options import DiagnoseOptions, load_options, options_from_flat
-from ukiyoe.errors import ConfigError
 
 INT_FIELDS = [
     f.name

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ukiyoe.common.errors import DataError
 from ukiyoe.diagnose.sizing import (
     check_sample_count,
     default_samples,
@@ -14,7 +15,6 @@ from ukiyoe.diagnose.sizing import (
     expected_covered,
     minimum_samples,
 )
-from ukiyoe.errors import DataError
 
 UNIFORM_1000, UNIFORM_40 = np.full(1000, 1e-3), np.full(40, 1 / 40)
 

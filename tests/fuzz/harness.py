@@ -12,7 +12,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from ukiyoe.errors import UkiyoeError
+from ukiyoe.common.errors import UkiyoeError
 
 CASE_SECONDS = 10  # far above any honest case (milliseconds); a hang fails here instead of stalling CI
 

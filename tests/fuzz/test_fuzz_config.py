@@ -12,10 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.fuzz.harness import assert_one_line, fuzz_settings, mutated, time_limit, tree_snapshot
+from ukiyoe.common.errors import ConfigError, DataError
 from ukiyoe.config import compile_experiment
 from ukiyoe.configurables import CONFIGURABLE_MODULES
 from ukiyoe.data.params import load_params as load_data_params
-from ukiyoe.errors import ConfigError, DataError
 
 ROOT = Path(__file__).resolve().parents[2]
 GIN_FILES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "experiments").rglob("*.gin"))

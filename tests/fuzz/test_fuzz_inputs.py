@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 
 from tests.data.files import encode, scene
 from tests.fuzz.harness import assert_one_line, fuzz_settings, mutated, time_limit, tree_snapshot
+from ukiyoe.common.errors import CheckpointError, DataError
 from ukiyoe.data.decode import DecodeSettings, decode_input
 from ukiyoe.data.user_images import collect_archive, collect_folder
 from ukiyoe.diagnose.images import load_image_set
-from ukiyoe.errors import CheckpointError, DataError
 from ukiyoe.gan.checkpoint import load_checkpoint, save_checkpoint
 from ukiyoe.gan.networks import MappingNetwork
 

@@ -8,7 +8,7 @@ import gin
 import pytest
 import torch
 
-from ukiyoe.errors import CheckpointError, ConfigError
+from ukiyoe.common.errors import CheckpointError, ConfigError
 from ukiyoe.gan.loss import GANLoss
 from ukiyoe.gan.networks import Networks, build_networks
 from ukiyoe.gan.optim import build_optimizers

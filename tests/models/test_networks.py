@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from ukiyoe.errors import ConfigError
+from ukiyoe.common.errors import ConfigError
 from ukiyoe.gan.networks import (
     Discriminator,
     Generator,

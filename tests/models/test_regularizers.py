@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from ukiyoe.errors import ConfigError
+from ukiyoe.common.errors import ConfigError
 from ukiyoe.gan.loss import discriminator_loss
 from ukiyoe.gan.regularizers import GradientPenalty, InstanceNoise, LabelSmoothing, R1Penalty
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from ukiyoe.errors import ConfigError
+from ukiyoe.common.errors import ConfigError
 from ukiyoe.gan.loss import GANLoss, discriminator_loss, generator_loss
 from ukiyoe.gan.networks import build_networks
 from ukiyoe.gan.relativistic import ZeroCenteredPenalties, pairing_loss, penalised_objective

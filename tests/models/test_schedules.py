@@ -7,7 +7,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ukiyoe.errors import ConfigError
+from ukiyoe.common.errors import ConfigError
 from ukiyoe.gan.schedules import (
     INTEGRATION,
     ISOLATED,

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from ukiyoe.cli import main
-from ukiyoe.errors import UkiyoeError
+from ukiyoe.common.errors import UkiyoeError
 from ukiyoe.gan.checkpoint import list_checkpoints
 from ukiyoe.sample.seeds import parse_seeds
 

@@ -37,7 +37,7 @@ def _parents(name: str) -> list[str]:
 
 
 def _named_by_string(tree: ast.Module) -> set[str]:
-    """Module names written as strings (``CONFIGURABLE_MODULES``, ``STAGE_CLIS``, a lazy ``__getattr__``'s
+    """Module names written as strings (``CONFIGURABLE_MODULES``, ``SUBCOMMANDS``, a lazy ``__getattr__``'s
     table): code imports them by name with importlib."""
     return {node.value for node in ast.walk(tree)
             if isinstance(node, ast.Constant) and isinstance(node.value, str)
@@ -99,10 +99,11 @@ STAGE_PACKAGES = {"prepare": "ukiyoe.data", "validate": "ukiyoe.validate", "trai
 
 
 def command_closure(subcommand: str) -> set[Path]:
-    """The source files ``ukiyoe <subcommand>`` may execute: the parser (every stage's CLI module, as
-    imported) plus everything the subcommand's CLI and stage entry point import, lazily or not."""
-    from ukiyoe.cli import STAGE_CLIS
+    """The source files ``ukiyoe <subcommand>`` may execute: the entry module as imported (it imports the
+    subcommand's CLI module by name, no other) plus everything that CLI module and the stage entry point
+    import, lazily or not."""
+    from ukiyoe.cli import SUBCOMMANDS
 
     package = STAGE_PACKAGES[subcommand]
-    names = closure("ukiyoe.cli", *STAGE_CLIS, lazy=False) | closure(f"{package}.cli", f"{package}.stage")
+    names = closure("ukiyoe.cli", lazy=False) | closure(SUBCOMMANDS[subcommand], f"{package}.stage")
     return {module_path(name) for name in names}

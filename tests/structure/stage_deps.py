@@ -1,5 +1,7 @@
-"""The code deps a dvc.yaml stage needs: the files its ``ukiyoe`` command may execute, as few paths as
-possible (a directory stands for all of its ``.py`` files when the command may execute every one)."""
+"""The code deps a dvc.yaml stage needs: every ``ukiyoe/`` package its command may execute a module of, and
+the top-level modules it executes. A package stands for all of its modules: editing any module of a package
+a stage uses re-runs that stage, editing one of a package it never touches re-runs nothing. Package-level
+deps keep ``dvc exp show`` readable (every dep of every stage is one of its columns)."""
 
 from __future__ import annotations
 
@@ -18,19 +20,12 @@ def covered_files(deps: list[str]) -> set[Path]:
     return files
 
 
-def minimal_deps(files: set[Path]) -> list[str]:
-    """Directories whose every ``.py`` file is in ``files``, then the other files (repo-relative)."""
+def package_deps(files: set[Path]) -> list[str]:
+    """The top-level packages holding any of ``files``, then the top-level modules among them."""
     relative = {path.relative_to(REPO) for path in files}
-    parents = sorted({d for path in relative for d in path.parents if d != Path(".")},
-                     key=lambda d: len(d.parts))
-    chosen: list[Path] = []
-    covered: set[Path] = set()
-    for directory in parents:
-        inside = {path.relative_to(REPO) for path in (REPO / directory).rglob("*.py")}
-        if inside <= relative and not any(c in directory.parents for c in chosen):
-            chosen.append(directory)
-            covered |= inside
-    return sorted(str(p) for p in chosen) + sorted(str(p) for p in relative - covered)
+    packages = {str(Path(*path.parts[:2])) for path in relative if len(path.parts) > 2}
+    modules = {str(path) for path in relative if len(path.parts) == 2}
+    return sorted(packages) + sorted(modules)
 
 
 def subcommand(cmd: str) -> str:
@@ -41,4 +36,4 @@ def subcommand(cmd: str) -> str:
 
 
 def expected_deps(cmd: str) -> list[str]:
-    return minimal_deps(command_closure(subcommand(cmd)))
+    return package_deps(command_closure(subcommand(cmd)))

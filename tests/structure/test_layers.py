@@ -21,9 +21,8 @@ FORBIDDEN = {
     "ukiyoe.plots": ("ukiyoe.gan", "ukiyoe.train", "ukiyoe.diagnose", "ukiyoe.data", "ukiyoe.config"),
     "ukiyoe.sample": ("ukiyoe.train", "ukiyoe.diagnose", "ukiyoe.compare", "ukiyoe.data", "ukiyoe.config"),
 }
-# The convention homes sit below every layer: they import nothing of the layers.
-FOUNDATION = ("ukiyoe.errors", "ukiyoe.files", "ukiyoe.images", "ukiyoe.history", "ukiyoe.params",
-              "ukiyoe.ranges")
+# The convention homes (ukiyoe/common/) sit below every layer: they import nothing of the layers.
+FOUNDATION = tuple(name for name in all_modules() if name.startswith("ukiyoe.common"))
 # A command line is the one place that may name the experiment's configurable modules.
 COMMAND_LINES = ("ukiyoe.config.cli",)
 

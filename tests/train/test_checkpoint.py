@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import torch
 
-from ukiyoe.errors import CheckpointError
-from ukiyoe.files import atomic_write, sha256_file
+from ukiyoe.common.errors import CheckpointError
+from ukiyoe.common.files import atomic_write, sha256_file
 from ukiyoe.gan.checkpoint import (
     checkpoint_path,
     list_checkpoints,

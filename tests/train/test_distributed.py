@@ -23,8 +23,8 @@ from ranks import (
 )
 
 from ukiyoe.cli import main
+from ukiyoe.common.errors import ConfigError
 from ukiyoe.data.loader import ResumableSampler
-from ukiyoe.errors import ConfigError
 from ukiyoe.gan.checkpoint import list_checkpoints, load_checkpoint, load_newest_valid
 from ukiyoe.train.batches import RealBatches
 from ukiyoe.train.distributed import Distributed

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from ukiyoe.cli import main
+from ukiyoe.common.errors import CheckpointError
 from ukiyoe.configurables import CONFIGURABLE_MODULES
-from ukiyoe.errors import CheckpointError
 from ukiyoe.gan.checkpoint import list_checkpoints
 from ukiyoe.gan.export import load_generator
 

@@ -12,8 +12,8 @@ import pytest
 import torch
 
 from ukiyoe.cli import main
-from ukiyoe.errors import CheckpointError
-from ukiyoe.files import sha256_file
+from ukiyoe.common.errors import CheckpointError
+from ukiyoe.common.files import sha256_file
 from ukiyoe.gan.checkpoint import CheckpointEntry, checkpoint_path, load_checkpoint, verify_checkpoint
 from ukiyoe.train.monitor import progress_postfix
 

@@ -17,9 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ukiyoe.cli import main
+from ukiyoe.common.errors import ConfigError
 from ukiyoe.config import activate, compile_experiment
 from ukiyoe.configurables import CONFIGURABLE_MODULES
-from ukiyoe.errors import ConfigError
 from ukiyoe.gan.checkpoint import list_checkpoints, load_checkpoint
 from ukiyoe.train import distributed, loop
 from ukiyoe.train.options import TrainOptions

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sacred.observers import FileStorageObserver
 
-from ukiyoe.errors import ConfigError
+from ukiyoe.common.errors import ConfigError
 from ukiyoe.train.tracking import default_runs_dir, make_observer
 
 

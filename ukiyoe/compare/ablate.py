@@ -21,12 +21,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ukiyoe.common.errors import UkiyoeError
 from ukiyoe.compare.ablation_stats import ALPHA, TEST, SeededEffect, ranked, ranking_table, seeded_effect
 from ukiyoe.compare.cli import DEFAULT_BASELINE_METRICS_FILE, DEFAULT_METRICS_FILE
 from ukiyoe.compare.dvc_experiments import ExperimentRecord, exp_show, run_dvc
 from ukiyoe.compare.headline import COLLAPSE_AFTER, COVERAGE_AFTER
 from ukiyoe.compare.verdict import SPECS_BY_KEY, Direction, number
-from ukiyoe.errors import UkiyoeError
 
 ABLATE_PARAM = "ablate.fix"
 ADD_PARAM = "ablate.add"

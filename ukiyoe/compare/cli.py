@@ -75,8 +75,8 @@ def run_compare(args: argparse.Namespace) -> int:
 
 
 def _queue_round(args: argparse.Namespace) -> tuple[str, list[str]]:
+    from ukiyoe.common.errors import UkiyoeError
     from ukiyoe.compare import ablate
-    from ukiyoe.errors import UkiyoeError
 
     if args.seeds < 1:
         raise UkiyoeError(f"--seeds must be at least 1, got {args.seeds}")
@@ -94,9 +94,9 @@ def _queue_round(args: argparse.Namespace) -> tuple[str, list[str]]:
 
 
 def run_ablate(args: argparse.Namespace) -> int:
+    from ukiyoe.common.errors import UkiyoeError
     from ukiyoe.compare import ablate
     from ukiyoe.compare.dvc_experiments import exp_show
-    from ukiyoe.errors import UkiyoeError
 
     if args.jobs is not None and args.jobs < 1:
         raise UkiyoeError(f"--jobs must be at least 1, got {args.jobs}")

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from ukiyoe import history
+from ukiyoe.common import history
 
 TREND_THRESHOLD = 0.10
 BALANCED_GAP, DOMINANT_GAP = 0.5, 4.0

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ukiyoe.errors import UkiyoeError
+from ukiyoe.common.errors import UkiyoeError
 
 HISTORY_FILE = "history.csv"
 TRAIN_FILES = ("details.json", "summary.json")  # read in this order: the headline summary wins

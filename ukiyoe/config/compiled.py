@@ -15,9 +15,9 @@ from typing import Any
 import gin
 from gin.config_parser import BindingStatement
 
+from ukiyoe.common.errors import ConfigError
 from ukiyoe.config.gin_files import parse_text
 from ukiyoe.config.registry import import_modules
-from ukiyoe.errors import ConfigError
 
 OPERATIVE = "operative.gin"
 FLAT = "config.json"

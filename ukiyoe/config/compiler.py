@@ -13,6 +13,8 @@ from pathlib import Path
 
 from gin.config_parser import BindingStatement
 
+from ukiyoe.common.errors import ConfigError
+from ukiyoe.common.files import sha256_file
 from ukiyoe.config.compiled import CompiledConfig, config_hash
 from ukiyoe.config.gin_files import Located, Tree, display_path, parse_text, read_gin_text, read_tree
 from ukiyoe.config.literals import to_gin_literal, to_json
@@ -20,8 +22,6 @@ from ukiyoe.config.params import Params, load_params
 from ukiyoe.config.registry import import_modules, suggestion
 from ukiyoe.config.resolve import Binding, Resolver, macros_in
 from ukiyoe.config.values import check_bindings
-from ukiyoe.errors import ConfigError
-from ukiyoe.files import sha256_file
 
 BIND_SOURCE = "--bind"
 

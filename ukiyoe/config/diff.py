@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ukiyoe.common.errors import ConfigError
 from ukiyoe.config.compiled import CompiledConfig, load_compiled
 from ukiyoe.config.compiler import compile_experiment
-from ukiyoe.errors import ConfigError
 
 _MISSING = object()
 

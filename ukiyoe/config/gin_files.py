@@ -19,9 +19,9 @@ from typing import Any
 from gin import config_parser
 from gin.config_parser import BindingStatement, BlockDeclaration, ImportStatement, IncludeStatement
 
+from ukiyoe.common.errors import ConfigError
+from ukiyoe.common.files import read_text_file
 from ukiyoe.config.security import check_import
-from ukiyoe.errors import ConfigError
-from ukiyoe.files import read_text_file
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ukiyoe.common.errors import ConfigError
+from ukiyoe.common.params import read_params
 from ukiyoe.config.registry import suggestion
-from ukiyoe.errors import ConfigError
-from ukiyoe.params import read_params
 
 _SCIENTIFIC = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)[eE][-+]?\d+$")
 _PROBABILITY = re.compile(r"^(.*_)?(dropout|prob|probability|p)$")

@@ -17,8 +17,8 @@ from typing import Any
 import gin
 from gin import config as gin_config
 
-from ukiyoe.errors import ConfigError
-from ukiyoe.ranges import Rule, rules_of
+from ukiyoe.common.errors import ConfigError
+from ukiyoe.common.ranges import Rule, rules_of
 
 
 @dataclass(frozen=True)

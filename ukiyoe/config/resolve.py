@@ -12,11 +12,11 @@ from typing import Any
 
 from gin.config_parser import BindingStatement, BlockDeclaration
 
+from ukiyoe.common.errors import ConfigError
 from ukiyoe.config.gin_files import ConfigurableRef, Located, MacroRef
 from ukiyoe.config.literals import to_gin_literal
 from ukiyoe.config.params import check_value
 from ukiyoe.config.registry import Target, check_parameter, find_target
-from ukiyoe.errors import ConfigError
 
 DEFAULT = "default"
 

@@ -11,7 +11,7 @@ from collections.abc import Collection
 
 from gin.config_parser import ImportStatement
 
-from ukiyoe.errors import ConfigError
+from ukiyoe.common.errors import ConfigError
 
 
 def check_import(statement: ImportStatement, where: str, allowed_modules: Collection[str]) -> None:

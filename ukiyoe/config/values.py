@@ -1,6 +1,6 @@
 """Bound values checked at compile time against their parameter's annotation and declared rule
-(``ukiyoe.ranges``), so ``Discriminator.dropout = 'high'`` or ``= 1.5`` fails naming where it was written
-instead of deep inside a training run."""
+(``ukiyoe.common.ranges``), so ``Discriminator.dropout = 'high'`` or ``= 1.5`` fails naming where it was
+written instead of deep inside a training run."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import types
 import typing
 from typing import Any
 
+from ukiyoe.common.errors import ConfigError
+from ukiyoe.common.ranges import problem_with
 from ukiyoe.config.gin_files import ConfigurableRef
 from ukiyoe.config.literals import to_gin_literal
 from ukiyoe.config.resolve import DEFAULT, Binding
-from ukiyoe.errors import ConfigError
-from ukiyoe.ranges import problem_with
 
 TYPE_NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "a quoted string"}
 

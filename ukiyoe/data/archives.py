@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from ukiyoe.common.errors import DataError
 from ukiyoe.data.input_files import Rejection, name_problem, read_image_bytes, shown_name
-from ukiyoe.errors import DataError
 
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
 MAX_MEMBERS = 1_000_000  # a tar of empty headers must not fill memory with member records

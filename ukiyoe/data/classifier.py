@@ -17,8 +17,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ukiyoe.errors import DataError
-from ukiyoe.images import to_signed
+from ukiyoe.common.errors import DataError
+from ukiyoe.common.images import to_signed
 
 INPUT_SIZE = 32
 KINDS = ("modes", "digit_triple")  # one label per image, or one digit per colour channel

@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from ukiyoe.errors import DataError
-from ukiyoe.images import to_signed
+from ukiyoe.common.errors import DataError
+from ukiyoe.common.images import to_signed
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ukiyoe.errors import DataError
-from ukiyoe.params import read_params
+from ukiyoe.common.errors import DataError
+from ukiyoe.common.params import read_params
 
 SOURCES = ("synthetic", "folder", "archive", "prints", "stacked_mnist")
 RESOLUTIONS = (32, 64, 128)

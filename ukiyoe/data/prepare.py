@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from ukiyoe.common.errors import DataError
+from ukiyoe.common.files import sha256_files
 from ukiyoe.data.params import DataParams
 from ukiyoe.data.sources import Built, build
 from ukiyoe.data.split import HELDOUT_DIR, SPLIT_FILE, split_indices
-from ukiyoe.errors import DataError
-from ukiyoe.files import sha256_files
 
 MANIFEST_FORMAT = 1
 

@@ -13,10 +13,10 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
+from ukiyoe.common.errors import DataError
 from ukiyoe.data.decode import DecodeSettings, load_pixels, open_checked, to_rgb
 from ukiyoe.data.input_files import Rejection, read_regular_file
 from ukiyoe.data.user_images import Collected
-from ukiyoe.errors import DataError
 
 PRINT_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ukiyoe.images import grid_image, write_png
+from ukiyoe.common.images import grid_image, write_png
 
 GRID_COLUMNS = 8
 MAX_TILES = 64

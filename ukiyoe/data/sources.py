@@ -10,11 +10,11 @@ from typing import Any
 
 import numpy as np
 
+from ukiyoe.common.files import sha256_files
 from ukiyoe.data import stacked_mnist, synthetic
 from ukiyoe.data.decode import DecodeSettings
 from ukiyoe.data.params import DataParams
 from ukiyoe.data.user_images import collect_archive, collect_folder, default_workers, require_images
-from ukiyoe.files import sha256_files
 
 CLASSIFIER_WIDTHS = (16, 32, 64)
 CLASSIFIER_EMBED_DIM = 64

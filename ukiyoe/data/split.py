@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ukiyoe.common.errors import DataError
 from ukiyoe.data.loader import read_labels
-from ukiyoe.errors import DataError
 
 HELDOUT_DIR = "heldout"
 SPLIT_FILE = "split.npy"  # uint8 per built image, in source order: 0 train, 1 held out

@@ -13,7 +13,7 @@ import hashlib
 import numpy as np
 from PIL import Image
 
-from ukiyoe.errors import DataError
+from ukiyoe.common.errors import DataError
 
 NUM_MODES = 1000
 HELDOUT_DIGITS = 1000

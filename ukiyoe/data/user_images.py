@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from ukiyoe.common.errors import DataError
 from ukiyoe.data.archives import archive_members, is_archive
 from ukiyoe.data.decode import Decoded, DecodeSettings, decode_input
 from ukiyoe.data.input_files import name_problem, shown_name, special_kind
-from ukiyoe.errors import DataError
 
 BATCH = 256  # inputs handed to the pool at a time: bounds memory for large archives
 BATCH_BYTES = 256 * 1024**2  # and the archive bytes held at a time

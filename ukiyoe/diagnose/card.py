@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from ukiyoe import __version__
+from ukiyoe.common.files import git_commit
 from ukiyoe.diagnose.score import RUBRIC_VERSION
-from ukiyoe.files import git_commit
 
 
 def first_word(path: Path) -> str | None:

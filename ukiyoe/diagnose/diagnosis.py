@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from ukiyoe.common.errors import CheckpointError
+from ukiyoe.common.images import to_signed, to_uint8
 from ukiyoe.diagnose.bootstrap import INTERVAL_METRICS, intervals
 from ukiyoe.diagnose.features import FeatureSpace, choose_feature_space
 from ukiyoe.diagnose.headline import headline
@@ -25,8 +27,6 @@ from ukiyoe.diagnose.options import DiagnoseOptions
 from ukiyoe.diagnose.reference import Reference
 from ukiyoe.diagnose.score import collapse_score
 from ukiyoe.diagnose.sizing import check_sample_count
-from ukiyoe.errors import CheckpointError
-from ukiyoe.images import to_signed, to_uint8
 
 HEADLINE_KEYS = (
     "collapse_score",

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ukiyoe.images import to_signed
+from ukiyoe.common.images import to_signed
 
 RANDOM_CNN_SEED = 20200711
 
@@ -89,7 +89,7 @@ class ClassifierFeatures:
 
 def choose_feature_space(choice: str, classifier: Any | None, device: str = "cpu") -> FeatureSpace:
     """``auto`` picks the classifier embedding when the data has one, else the random CNN."""
-    from ukiyoe.errors import DataError
+    from ukiyoe.common.errors import DataError
 
     if choice == "classifier" and classifier is None:
         raise DataError(

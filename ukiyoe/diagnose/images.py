@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ukiyoe.errors import DataError
-from ukiyoe.images import to_signed
+from ukiyoe.common.errors import DataError
+from ukiyoe.common.images import to_signed
 
 SAMPLE_RESOLUTION = 128  # folders are decoded at the real data's resolution; this when it is not given
 

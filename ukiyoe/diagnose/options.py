@@ -12,8 +12,8 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from ukiyoe.errors import ConfigError
-from ukiyoe.ranges import Between, declare, one_of
+from ukiyoe.common.errors import ConfigError
+from ukiyoe.common.ranges import Between, declare, one_of
 
 FEATURE_SPACES = ("auto", "classifier", "random_cnn")
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ukiyoe.errors import DataError
+from ukiyoe.common.errors import DataError
 
 MIN_HELDOUT = 50  # below this the k-NN balls and the 5% quantiles of the held-out side mean little
 

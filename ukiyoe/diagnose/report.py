@@ -8,6 +8,9 @@ from typing import Any
 
 from PIL import Image
 
+from ukiyoe.common.files import atomic_write_json, json_safe
+from ukiyoe.common.history import read_history
+from ukiyoe.common.images import grid_image, write_png
 from ukiyoe.diagnose.diagnosis import Diagnosis
 from ukiyoe.diagnose.figures import nearest_training, neighbour_panel, training_curves
 from ukiyoe.diagnose.options import DiagnoseOptions
@@ -22,9 +25,6 @@ from ukiyoe.diagnose.report_content import (
 )
 from ukiyoe.diagnose.report_html import render_html
 from ukiyoe.diagnose.score import CRITICAL_FROM, HEALTHY_BELOW, rubric_markdown
-from ukiyoe.files import atomic_write_json, json_safe
-from ukiyoe.history import read_history
-from ukiyoe.images import grid_image, write_png
 
 GRID_TILE = 64  # pixels per image in the sample grids, whatever the training resolution
 

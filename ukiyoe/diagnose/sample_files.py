@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ukiyoe.errors import DataError
+from ukiyoe.common.errors import DataError
 
 SHOWN_REJECTIONS = 10  # skipped files listed on stderr one per line; beyond that, a count
 

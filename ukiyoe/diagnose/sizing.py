@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ukiyoe.errors import DataError
+from ukiyoe.common.errors import DataError
 
 DEFAULT_COVER = 0.99
 MINIMUM_COVER = 0.90

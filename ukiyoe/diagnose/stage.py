@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ukiyoe.errors import CheckpointError, DataError, UkiyoeError
+from ukiyoe.common.errors import CheckpointError, DataError, UkiyoeError
 
 
 @dataclass(frozen=True)

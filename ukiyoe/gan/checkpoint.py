@@ -19,8 +19,8 @@ from typing import Any
 
 import torch
 
-from ukiyoe.errors import CheckpointError
-from ukiyoe.files import atomic_write, atomic_write_json, atomic_write_text, sha256_file
+from ukiyoe.common.errors import CheckpointError
+from ukiyoe.common.files import atomic_write, atomic_write_json, atomic_write_text, sha256_file
 
 log = logging.getLogger(__name__)
 

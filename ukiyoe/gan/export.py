@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from ukiyoe.errors import CheckpointError
+from ukiyoe.common.errors import CheckpointError
 from ukiyoe.gan.checkpoint import load_newest_valid
 from ukiyoe.gan.sampling import private_rng
 

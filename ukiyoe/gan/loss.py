@@ -17,12 +17,12 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ukiyoe.errors import CheckpointError, ConfigError
+from ukiyoe.common.errors import CheckpointError, ConfigError
+from ukiyoe.common.ranges import declare, one_of
 from ukiyoe.gan.networks import Networks
 from ukiyoe.gan.regularizers import GradientPenalty, InstanceNoise, LabelSmoothing, R1Penalty
 from ukiyoe.gan.relativistic import ZeroCenteredPenalties, pairing_loss, penalised_objective
 from ukiyoe.gan.schedules import GrowthCurriculum, IsolationSchedule
-from ukiyoe.ranges import declare, one_of
 
 LOSS_TYPES = ("non_saturating", "hinge", "wasserstein", "relativistic")
 PHASES = ("D", "Dreg", "critic", "G")

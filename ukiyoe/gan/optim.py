@@ -6,9 +6,9 @@ import gin
 import torch
 from torch import nn
 
+from ukiyoe.common.ranges import Between, Each, declare
 from ukiyoe.gan.networks import Networks
 from ukiyoe.gan.schedules import LearningRates
-from ukiyoe.ranges import Between, Each, declare
 
 
 # ``fused`` is the training loop's choice (it depends on the device), not the experiment's.

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import gin
 import torch
 
-from ukiyoe.ranges import Between, declare
+from ukiyoe.common.ranges import Between, declare
 
 Critic = Callable[[torch.Tensor], torch.Tensor]
 

@@ -15,7 +15,7 @@ import gin
 import torch
 from torch.nn import functional as F
 
-from ukiyoe.ranges import Between, declare
+from ukiyoe.common.ranges import Between, declare
 
 Critic = Callable[[torch.Tensor], torch.Tensor]
 

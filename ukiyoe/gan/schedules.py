@@ -10,8 +10,8 @@ from collections.abc import Mapping
 import gin
 from torch.optim import Optimizer
 
-from ukiyoe.errors import ConfigError
-from ukiyoe.ranges import Between, declare
+from ukiyoe.common.errors import ConfigError
+from ukiyoe.common.ranges import Between, declare
 
 ISOLATED, ISOLATION_PERIOD, INTEGRATION = 1, 2, 3
 

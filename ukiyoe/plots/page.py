@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ukiyoe.errors import UkiyoeError
+from ukiyoe.common.errors import UkiyoeError
 from ukiyoe.plots.vendor import DEFAULT_CACHE, scripts
 
 TEMPLATE_NAME = "template.html"

@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ukiyoe.errors import UkiyoeError
+from ukiyoe.common.errors import UkiyoeError
 
 LOCK = Path(__file__).with_name("vendor.lock")
 DEFAULT_CACHE = Path(".cache") / "plots-vendor"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ukiyoe.errors import UkiyoeError
+from ukiyoe.common.errors import UkiyoeError
 
 MAX_SEEDS = 4096
 MAX_SEED = 2**31 - 1

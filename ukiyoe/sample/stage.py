@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from ukiyoe.errors import UkiyoeError
-from ukiyoe.files import atomic_write_text
-from ukiyoe.images import grid_image, nchw_to_nhwc, to_uint8, write_png
+from ukiyoe.common.errors import UkiyoeError
+from ukiyoe.common.files import atomic_write_text
+from ukiyoe.common.images import grid_image, nchw_to_nhwc, to_uint8, write_png
 from ukiyoe.sample import latents
 
 MANIFEST = "sample.json"

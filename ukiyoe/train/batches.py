@@ -14,9 +14,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ukiyoe.common.errors import DataError
+from ukiyoe.common.images import to_signed
 from ukiyoe.data.loader import ResumableSampler, batch_to_tensor, fetch_batch
-from ukiyoe.errors import DataError
-from ukiyoe.images import to_signed
 from ukiyoe.train.distributed import Distributed, per_rank_batch
 
 GPU_RESIDENT_LIMIT_BYTES = 4 << 30

@@ -19,7 +19,7 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
-from ukiyoe.errors import ConfigError, TrainingError
+from ukiyoe.common.errors import ConfigError, TrainingError
 
 
 @dataclass(frozen=True)

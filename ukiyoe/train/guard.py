@@ -14,7 +14,7 @@ from typing import Any
 import torch
 from tqdm import tqdm
 
-from ukiyoe.errors import TrainingError
+from ukiyoe.common.errors import TrainingError
 from ukiyoe.gan.assemble import Experiment
 from ukiyoe.gan.checkpoint import load_newest_valid
 from ukiyoe.gan.sampling import private_rng

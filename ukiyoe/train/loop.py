@@ -14,10 +14,10 @@ from typing import Any
 
 import torch
 
-from ukiyoe.errors import CheckpointError
+from ukiyoe.common.errors import CheckpointError
+from ukiyoe.common.history import write_history
 from ukiyoe.gan.assemble import Experiment
 from ukiyoe.gan.checkpoint import save_checkpoint
-from ukiyoe.history import write_history
 from ukiyoe.train import distributed
 from ukiyoe.train.batches import RealBatches
 from ukiyoe.train.guard import CollapseGuard

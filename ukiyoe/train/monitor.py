@@ -16,8 +16,8 @@ from typing import Any
 import torch
 from tqdm import tqdm
 
-from ukiyoe.files import atomic_write_json
-from ukiyoe.images import grid_image, nchw_to_nhwc, to_uint8, write_png
+from ukiyoe.common.files import atomic_write_json
+from ukiyoe.common.images import grid_image, nchw_to_nhwc, to_uint8, write_png
 from ukiyoe.train.device_means import Totals
 
 SUMMARY_FILE, DETAILS_FILE = "summary.json", "details.json"

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import gin
 
-from ukiyoe.errors import ConfigError
-from ukiyoe.ranges import Between, declare, one_of
+from ukiyoe.common.errors import ConfigError
+from ukiyoe.common.ranges import Between, declare, one_of
 
 AMP_MODES = (None, "bf16")
 SPEEDS = ("eager", "fast")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ukiyoe.errors import ConfigError
+from ukiyoe.common.errors import ConfigError
 from ukiyoe.train.tracking import SQL_SCHEMES, default_runs_dir, redact
 
 HEADLINE = (("images/s", "images_per_second", "{:.1f}"), ("wall s", "seconds", "{:.1f}"),

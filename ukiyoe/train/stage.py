@@ -16,10 +16,10 @@ from typing import Any
 
 import torch
 
+from ukiyoe.common.errors import CheckpointError, ConfigError, DataError
+from ukiyoe.common.files import git_commit
 from ukiyoe.configurables import CONFIGURABLE_MODULES
 from ukiyoe.data.classifier import load_mode_classifier
-from ukiyoe.errors import CheckpointError, ConfigError, DataError
-from ukiyoe.files import git_commit
 from ukiyoe.gan.checkpoint import list_checkpoints, load_newest_valid, remove_checkpoints
 from ukiyoe.train import distributed
 from ukiyoe.train.batches import RealBatches

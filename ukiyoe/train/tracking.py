@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ukiyoe.errors import ConfigError
+from ukiyoe.common.errors import ConfigError
 from ukiyoe.train.signals import StopRequested
 
 # Sacred imports pkg_resources, whose deprecation warning says nothing a ukiyoe user can act on.

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ukiyoe.ranges import Between, Each, declare, one_of
+from ukiyoe.common.ranges import Between, Each, declare, one_of
 
 REMEDIES = ("halve_gen_lr", "raise_n_critic")
 ACTIONS = ("rollback", "log")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ukiyoe.errors import ConfigError
+from ukiyoe.common.errors import ConfigError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

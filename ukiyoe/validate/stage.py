@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ukiyoe.errors import ConfigError
+from ukiyoe.common.errors import ConfigError
 
 
 @dataclass(frozen=True)

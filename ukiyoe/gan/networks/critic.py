@@ -11,9 +11,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ukiyoe.errors import ConfigError
+from ukiyoe.common.errors import ConfigError
+from ukiyoe.common.ranges import Between, declare, one_of
 from ukiyoe.gan.networks.layers import maybe_spectral_norm
-from ukiyoe.ranges import Between, declare, one_of
 
 
 class Attention(nn.Module):

@@ -8,8 +8,8 @@ import gin
 import torch
 from torch import nn
 
+from ukiyoe.common.ranges import Between, PowerOfTwo, declare
 from ukiyoe.gan.networks.layers import MinibatchStdDev, kaiming_init, maybe_spectral_norm
-from ukiyoe.ranges import Between, PowerOfTwo, declare
 
 
 @gin.configurable(module="ukiyoe.gan")

@@ -8,7 +8,7 @@ import gin
 import torch
 from torch import nn
 
-from ukiyoe.errors import ConfigError
+from ukiyoe.common.errors import ConfigError
 from ukiyoe.gan.networks.critic import TransformerCritic
 from ukiyoe.gan.networks.discriminator import Discriminator
 from ukiyoe.gan.networks.mapping import MappingNetwork

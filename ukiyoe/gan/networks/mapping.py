@@ -6,8 +6,8 @@ import gin
 import torch
 from torch import nn
 
+from ukiyoe.common.ranges import Between, declare
 from ukiyoe.gan.networks.layers import kaiming_init
-from ukiyoe.ranges import Between, declare
 
 
 @gin.configurable(module="ukiyoe.gan")

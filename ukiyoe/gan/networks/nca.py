@@ -17,8 +17,8 @@ from torch import nn
 from torch.nn import functional as F
 from torch.utils.checkpoint import checkpoint
 
-from ukiyoe.errors import ConfigError
-from ukiyoe.ranges import Between, declare, one_of
+from ukiyoe.common.errors import ConfigError
+from ukiyoe.common.ranges import Between, declare, one_of
 
 IDENTITY = torch.tensor([[0.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 0.0]])
 SOBEL_X = torch.outer(torch.tensor([1.0, 2.0, 1.0]), torch.tensor([-1.0, 0.0, 1.0])) / 8.0

@@ -9,8 +9,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ukiyoe.common.ranges import Between, PowerOfTwo, declare, one_of
 from ukiyoe.gan.networks.layers import AdaIN, NoiseInput, kaiming_init
-from ukiyoe.ranges import Between, PowerOfTwo, declare, one_of
 
 START_RESOLUTION = 4
 

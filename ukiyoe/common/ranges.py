@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from ukiyoe.errors import ConfigError
+from ukiyoe.common.errors import ConfigError
 
 RULES_ATTRIBUTE = "__ukiyoe_rules__"
 T = TypeVar("T")

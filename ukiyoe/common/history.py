@@ -8,8 +8,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from ukiyoe.errors import UkiyoeError
-from ukiyoe.files import atomic_write_text
+from ukiyoe.common.errors import UkiyoeError
+from ukiyoe.common.files import atomic_write_text
 
 LEADING_COLUMNS = ("epoch", "step")
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
-from ukiyoe.errors import UkiyoeError
-from ukiyoe.files import read_text_file
+from ukiyoe.common.errors import UkiyoeError
+from ukiyoe.common.files import read_text_file
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ukiyoe.files import atomic_write
+from ukiyoe.common.files import atomic_write
 
 _SCALE = np.float32(1 / 127.5)
 
