@@ -51,9 +51,8 @@ def test_help_explains_usage(tmp_path: Path) -> None:
 
 
 def test_dry_run_prints_a_gpu_run_as_the_caller_in_the_mounted_repo(tmp_path: Path) -> None:
-    argv = _dry_run(
-        tmp_path, "dvc", "exp", "run", "-S", "gen_lr=5e-5", DVC_NO_ANALYTICS="1", UKIYOE_GPUS="all"
-    )
+    env = {"DVC_NO_ANALYTICS": "1", "OMP_NUM_THREADS": "1", "UKIYOE_GPUS": "all"}
+    argv = _dry_run(tmp_path, "dvc", "exp", "run", "-S", "gen_lr=5e-5", **env)
     assert argv[:2] == [NO_ENGINE, "run"]
     assert _option_values(argv, "--gpus") == ["all"]
     assert _option_values(argv, "--user") == [RUN_USER]
@@ -65,6 +64,7 @@ def test_dry_run_prints_a_gpu_run_as_the_caller_in_the_mounted_repo(tmp_path: Pa
         f"PYTHONPATH={REPO}",
         "UKIYOE_IMAGE=ukiyoe:cuda",
         "DVC_NO_ANALYTICS",
+        "OMP_NUM_THREADS",
     } <= set(envs)
     assert any(value.startswith("UKIYOE_IMAGE_DIGEST=") for value in envs)
     assert not {"UKIYOE_GPUS", "UKIYOE_DRY_RUN", "UKIYOE_ENGINE"} & set(envs), "launcher settings leaked in"
