@@ -42,7 +42,7 @@ lint-container: venv
 
 # The real CPU image (root; Debian's buildah and mmdebstrap, installed here if missing): built on a base made
 # from containers/base-packages.txt, the demo `dvc repro` and the fast tests run inside as UID 10001 on a fresh
-# clone, then base and image are built again and must give the same digests. docs/container.md.
+# clone, then both leave the image store, are built again and must give the same digests. docs/container.md.
 CONTAINER_TOOLS := buildah mmdebstrap
 container: venv container-tools
 	UKIYOE_CONTAINER_BUILD=1 PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -q -rs --durations=0 \
