@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from ukiyoe.common.errors import UkiyoeError
 from ukiyoe.compare import ablate
 from ukiyoe.compare.ablate import plan_round, rank_round
-from ukiyoe.compare.ablation_stats import seeded_effect, welch_p_value
+from ukiyoe.compare.ablation_stats import holm_adjusted, ranking_table, seeded_effect, welch_p_value
 from ukiyoe.compare.dvc_experiments import ExperimentRecord
 
 STAGE_SCRIPT = '''
@@ -239,3 +239,25 @@ def test_default_jobs_follow_free_gpu_memory_and_stay_two_without_a_gpu(monkeypa
     monkeypatch.setenv("PATH", "")  # no nvidia-smi: the CPU default
     assert ablate.free_gpu_gib() is None
     assert ablate.default_jobs(11) == ablate.CPU_JOBS and ablate.default_jobs(1) == 1
+
+
+def test_holm_adjusts_by_rank_and_skips_missing_p_values() -> None:
+    assert holm_adjusted([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert holm_adjusted([None, 0.5, 0.9]) == [None, 1.0, 1.0]
+
+
+@given(st.lists(st.floats(0, 1), min_size=1, max_size=30))
+def test_holm_never_lowers_a_p_value_and_keeps_the_order(p_values: list[float]) -> None:
+    adjusted = holm_adjusted(p_values)
+    assert all(raw <= adj <= 1.0 for raw, adj in zip(p_values, adjusted, strict=True))
+    pairs = sorted(zip(p_values, adjusted, strict=True))
+    assert all(a[1] <= b[1] for a, b in zip(pairs, pairs[1:], strict=False))
+
+
+def test_the_ranking_shows_holm_p_beside_each_verdict() -> None:
+    effects = [seeded_effect(f"fix{i}", "out", "modes", [900 - 40 * i, 905 - 40 * i, 910 - 40 * i],
+                             [900, 905, 910], True) for i in range(3)]
+    table = ranking_table(effects)
+    assert "Holm p: adjusted for the 3 tests below" in table
+    rows = [line.split(" | ") for line in table.splitlines() if line.startswith(("| 1 ", "| 2 "))]
+    assert all(len(row) == 10 for row in rows)

@@ -125,7 +125,7 @@ def test_sweeps_rerun_only_the_experiment_and_show_readably(pipeline: tuple[Path
     table = run(["dvc", "exp", "show", "--no-pager"], clone, env120)
     assert max(len(line) for line in table.splitlines()) <= 120
     changed = run(["dvc", "exp", "show", "--no-pager", "--only-changed"], clone, env120)
-    assert "gen_lr" in changed and "collapse" in changed
+    assert "gen_lr" in changed and max(len(line) for line in changed.splitlines()) <= 120
     rows = table_rows(table)
     shown = exp_show_json(clone, env)
     for name, value in SWEEPS.items():

@@ -33,17 +33,22 @@ STEPS = 12
 RTOL, ATOL = 1e-4, 1e-5
 
 
-def _per_step_values(workspace, speed: str) -> list[dict[str, float]]:
+def _stepper(workspace, speed: str, device: torch.device) -> tuple[Stepper, int]:
     # NCA dropout as in fixed.gin: the folded perception must draw the same dropout masks.
     compiled = compile_experiment(workspace.experiment, workspace.params, ["NCARefiner.dropout = 0.1"],
                                   modules=CONFIGURABLE_MODULES)
     activate(compiled, CONFIGURABLE_MODULES)
-    options = dataclasses.replace(TrainOptions(), speed=speed)
-    device, context = torch.device("cpu"), distributed.Distributed()
+    options = dataclasses.replace(TrainOptions(), speed=speed, device=str(device))
+    context = distributed.Distributed()
     experiment = build_experiment(options, device, context)
     runner = make_phases(experiment, options, context, device, options.batch_size)
-    stepper = Stepper(experiment, runner)
-    reals = torch.rand(STEPS, options.batch_size, 3, 8, 8, generator=torch.Generator().manual_seed(1)) * 2 - 1
+    return Stepper(experiment, runner), options.batch_size
+
+
+def _per_step_values(workspace, speed: str) -> list[dict[str, float]]:
+    stepper, batch_size = _stepper(workspace, speed, torch.device("cpu"))
+    runner = stepper.runner
+    reals = torch.rand(STEPS, batch_size, 3, 8, 8, generator=torch.Generator().manual_seed(1)) * 2 - 1
     rows = []
     for step in range(STEPS):
         values = stepper.step(step, 1 + step // 6, reals[step], n_critic=2)
@@ -73,6 +78,47 @@ def test_fast_speed_finds_an_injected_nan_at_the_next_read_and_rolls_back(worksp
     events = workspace.sacred_run()["info"]["watchdog_events"]
     # Values are read every CollapseWatchdog.interval (4) steps: the NaN of step 7 is seen at step 8.
     assert [(e["action"], e["step"], e["rolled_back_to"]) for e in events] == [("rollback", 8, 5)]
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA graphs need a CUDA device")
+def test_a_phase_that_cannot_be_recorded_stays_eager_and_random_draws_keep_working(workspace, monkeypatch
+                                                                                   ) -> None:
+    """G reads a value on the host while recording (not allowed in a capture): its capture fails, G stays
+    eager, and the generator's random draws still work after the failed capture."""
+    stepper, batch_size = _stepper(workspace, "fast", torch.device("cuda"))
+    runner = stepper.runner
+    phase = runner.phase
+
+    def host_read_in_g(name: str, real: torch.Tensor, epoch: int):
+        values = phase(name, real, epoch)
+        if name == "G" and torch.cuda.is_current_stream_capturing():
+            float(real.sum())
+        return values
+
+    monkeypatch.setattr(runner, "phase", host_read_in_g)
+    reals = torch.rand(STEPS, batch_size, 3, 8, 8, device="cuda") * 2 - 1
+    with pytest.warns(UserWarning, match="phase G cannot be recorded"):
+        for step in range(STEPS):
+            stepper.step(step, 1 + step // 6, reals[step], n_critic=2)
+    assert runner.read().all_finite
+    assert runner.describe()["phases_left_eager"] == ["G"] and runner.graphs.recorded > 0
+    torch.randn(4, device="cuda")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA graphs need a CUDA device")
+def test_each_new_graph_key_runs_eagerly_once_before_it_is_recorded(workspace) -> None:
+    """A new key can be a new computation (G's loss takes the critic in when its isolation ends), whose
+    kernels cuDNN must pick outside a capture: so every key runs once eagerly first."""
+    stepper, batch_size = _stepper(workspace, "fast", torch.device("cuda"))
+    runner, nca = stepper.runner, stepper.experiment.networks.generator.nca
+    real = torch.rand(batch_size, 3, 8, 8, device="cuda") * 2 - 1
+    added = []
+    for steps in (5, 5, 5, 6, 6):  # the NCA step count is part of the key
+        recorded = runner.graphs.recorded
+        with nca.steps_drawn(steps):
+            runner.run("D", real, 1)
+        added.append(runner.graphs.recorded - recorded)
+    assert added == [0, 1, 0, 0, 1]
 
 
 @pytest.mark.parametrize("speed", ["slow", "FAST", ""])

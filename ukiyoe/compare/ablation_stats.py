@@ -6,7 +6,8 @@ Two directions: ``out`` (leave-one-out) compares the experiment without the fix 
 two-sided t-test (unequal variances) of the variant's per-seed values against the reference's, at
 ``ALPHA``; fewer than two seeds on either side gives no call. When both sides have zero spread the test is
 undefined: equal means are "within noise" (p = 1), different means are called (p = 0), a deterministic
-difference.
+difference. Many fixes × metrics are many tests: the ranking also gives Holm's adjusted p over all of them
+(family-wise error at ``ALPHA``), so a lone p < 0.05 among twenty is seen for what it may be.
 """
 
 from __future__ import annotations
@@ -93,26 +94,41 @@ def _verdict(effect: float, p_value: float | None, alpha: float) -> str:
     return "helps" if effect > 0 else "hurts"
 
 
+def holm_adjusted(p_values: Sequence[float | None]) -> list[float | None]:
+    """Holm–Bonferroni adjusted p-values, in the input order (None stays None and is not counted)."""
+    order = sorted((p, index) for index, p in enumerate(p_values) if p is not None)
+    adjusted: list[float | None] = [None] * len(p_values)
+    running = 0.0
+    for rank, (p, index) in enumerate(order):
+        running = max(running, min(1.0, (len(order) - rank) * p))
+        adjusted[index] = running
+    return adjusted
+
+
 def ranked(effects: Sequence[SeededEffect]) -> list[SeededEffect]:
     """By direction (out first), then largest helpful effect first."""
     return sorted(effects, key=lambda e: (DIRECTIONS.index(e.direction), -e.effect, e.fix))
 
 
 def ranking_table(effects: Sequence[SeededEffect], alpha: float = ALPHA) -> str:
-    """One markdown table per direction: variant and reference mean ± std, effect ± std, p, verdict."""
+    """One markdown table per direction: variant and reference mean ± std, effect ± std, p, Holm's adjusted p
+    over every test in the tables, verdict (from the unadjusted p)."""
+    holm = dict(zip(map(id, effects), holm_adjusted([e.p_value for e in effects]), strict=True))
+    tests = sum(e.p_value is not None for e in effects)
     lines: list[str] = [f"Effect > 0: the fix helps. Spread: sample std over seeds (effect: of per-seed "
-                        f"differences when seeds pair). Significance: {TEST}, α = {alpha}.", ""]
+                        f"differences when seeds pair). Significance: {TEST}, α = {alpha}; Holm p: adjusted "
+                        f"for the {tests} tests below (a verdict whose Holm p ≥ α may be chance).", ""]
     for direction in DIRECTIONS:
         mine = [effect for effect in ranked(effects) if effect.direction == direction]
         if not mine:
             continue
         lines += [f"### {DIRECTION_TITLES[direction]}", "",
-                  "| rank | fix | metric | seeds | variant | reference | effect | p | verdict |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+                  "| rank | fix | metric | seeds | variant | reference | effect | p | Holm p | verdict |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
         for rank, e in enumerate(mine, start=1):
-            p = "n/a" if e.p_value is None else f"{e.p_value:.3g}"
+            p, adjusted = (("n/a" if value is None else f"{value:.3g}") for value in (e.p_value, holm[id(e)]))
             lines.append(f"| {rank} | {e.fix} | {e.metric} | {len(e.values)} | {e.mean:.4g} ± {e.std:.2g} | "
                          f"{e.reference_mean:.4g} ± {e.reference_std:.2g} | {e.effect:+.4g} ± "
-                         f"{e.effect_std:.2g} | {p} | {e.verdict} |")
+                         f"{e.effect_std:.2g} | {p} | {adjusted} | {e.verdict} |")
         lines.append("")
     return "\n".join(lines)

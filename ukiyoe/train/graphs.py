@@ -10,8 +10,10 @@ in any replay order: inputs, weights, optimizer state and the value sums are all
 gradients a graph leaves in it are dead between phases (each phase drops all gradients first, as the eager
 path does, so the same parameters are skipped by the optimizers).
 
-The first time a phase runs it runs eagerly on the recording stream: that allocates gradients and
-optimizer state and lets cuDNN pick its kernels. A phase that cannot be recorded stays eager.
+The first time a key runs it runs eagerly on the recording stream: that allocates gradients and optimizer
+state and lets cuDNN pick its kernels outside a capture (a new key can be a new computation: G's loss takes
+the critic in when its isolation ends). A phase that cannot be recorded stays eager; the CUDA generator's
+state is put back as it was before the failed capture and the other phases are recorded again against it.
 """
 
 from __future__ import annotations
@@ -32,9 +34,11 @@ class PhaseGraphs:
     def __init__(self, runner: FastPhases, device: torch.device) -> None:
         self.runner, self.device = runner, device
         self.stream = torch.cuda.Stream(device)
+        index = device.index if device.index is not None else torch.cuda.current_device()
+        self.generator = torch.cuda.default_generators[index]
         self.pool = torch.cuda.graph_pool_handle()
         self.graphs: dict[Key, tuple[torch.cuda.CUDAGraph, dict[str, float]]] = {}
-        self.warm: set[str] = set()
+        self.warm: set[Key] = set()
         self.eager_only: set[str] = set()
         self.recorded = 0
         self.real: torch.Tensor | None = None
@@ -65,8 +69,8 @@ class PhaseGraphs:
         fixed = nca.steps_drawn(steps) if steps is not None else contextlib.nullcontext()
         with fixed:
             if key not in self.graphs:
-                if phase not in self.warm or phase in self.eager_only:
-                    self.warm.add(phase)
+                if key not in self.warm or phase in self.eager_only:
+                    self.warm.add(key)
                     return self._eager(phase, epoch)
                 self._record(key, epoch)
             if key not in self.graphs:
@@ -96,7 +100,9 @@ class PhaseGraphs:
         phase = key[0]
         for old in [old for old in self.graphs if old[0] == phase and old[2] != key[2]]:
             del self.graphs[old]  # recorded for constants of an earlier epoch
+        self.warm -= {old for old in self.warm if old[0] == phase and old[2] != key[2]}
         graph = torch.cuda.CUDAGraph()
+        before = self.generator.clone_state()  # a failed capture leaves the generator in capture mode
         self.stream.wait_stream(torch.cuda.current_stream(self.device))
         try:
             with self._capturable(), torch.cuda.stream(self.stream):
@@ -110,6 +116,12 @@ class PhaseGraphs:
                     raise
                 graph.capture_end()
         except Exception as error:  # noqa: BLE001 - any op that cannot be recorded: this phase stays eager
+            # The failed capture left the generator's state in capture mode, and every graph recorded so far
+            # advances that state object: a fresh copy of the state from before, and those graphs recorded
+            # again against it.
+            self.generator.graphsafe_set_state(before)
+            torch.cuda.current_stream(self.device).wait_stream(self.stream)
+            self.clear()
             self.eager_only.add(phase)
             warnings.warn(f"phase {phase} cannot be recorded as a CUDA graph, it stays eager: {error}",
                           stacklevel=2)
