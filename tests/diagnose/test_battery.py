@@ -48,6 +48,9 @@ def assert_verdicts(results: dict[str, dict]) -> None:
         assert results[name]["memorization"] is False, (name, results[name])
     low, high = real["ci95"]["collapse_score"]
     assert low <= real["collapse_score"] <= high and high < 5
+    for name, result in results.items():  # a resample's repeats must not pull an interval off its estimate
+        low, high = result["ci95"]["coverage"]
+        assert low <= result["coverage"] <= high, (name, result["coverage"], low, high)
 
 
 @pytest.fixture(scope="module")
