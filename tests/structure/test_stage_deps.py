@@ -7,6 +7,7 @@ docs-only change re-runs nothing because no stage lists anything outside the cod
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import subprocess
 import sys
@@ -46,8 +47,9 @@ def test_a_stage_command_imports_only_what_its_deps_cover(name: str) -> None:
     probe = ("import json, sys; from ukiyoe.cli import build_parser; build_parser(sys.argv[1:]).parse_args("
              "sys.argv[1:]); print(json.dumps(sorted(m.__file__ for n, m in sys.modules.items() "
              "if n.split('.')[0] == 'ukiyoe' and getattr(m, '__file__', None))))")
-    done = subprocess.run([sys.executable, "-c", probe, *argv], cwd=REPO, capture_output=True, text=True,
-                          check=True, timeout=120)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}  # this checkout's modules, whatever is installed
+    done = subprocess.run([sys.executable, "-c", probe, *argv], cwd=REPO, env=env, capture_output=True,
+                          text=True, check=True, timeout=120)
     imported = {Path(path).resolve() for path in json.loads(done.stdout)}
     code = [dep for dep in body["deps"] if dep.startswith("ukiyoe")]
     assert imported <= covered_files(code), sorted(map(str, imported - covered_files(code)))
