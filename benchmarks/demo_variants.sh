@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The CPU demo's budget (params.yaml as committed) for several experiments side by side: does any recipe make
 # the demo's before and after differ? Each side is trained, then diagnosed with experiments/diagnose.gin.
-# Usage: benchmarks/demo_variants.sh OUT_DIR [EXPERIMENT ...]   (default: collapsed fixed modern)
+# Usage: [EPOCHS=N] benchmarks/demo_variants.sh OUT_DIR [EXPERIMENT ...]   (default: collapsed fixed modern)
+# EPOCHS overrides params.yaml's epochs (the demo's budget in passes over its images).
 set -euo pipefail
 out=${1:?usage: benchmarks/demo_variants.sh OUT_DIR [EXPERIMENT ...]}
 shift
@@ -10,6 +11,8 @@ read -r -a sides <<< "${sides[*]}"
 python=${PYTHON:-python3}
 mkdir -p "$out"
 cp params.yaml "$out/params.yaml"
+if [ -n "${EPOCHS:-}" ]; then sed -i -E "s/^epochs: [0-9]+/epochs: $EPOCHS/" "$out/params.yaml"; fi
+grep -E "^epochs:" "$out/params.yaml"
 export UKIYOE_RUNS_DIR="$out/sacred"
 started=$(date +%s)
 $python -m ukiyoe prepare --params "$out/params.yaml" --out "$out/prepared"
