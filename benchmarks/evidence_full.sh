@@ -3,26 +3,14 @@
 # trains the collapsed baseline and the fixed experiment side by side on one GPU, then diagnoses and compares.
 # Usage: benchmarks/evidence_full.sh OUT_DIR [EPOCHS] [COUNT]
 set -euo pipefail
+source "$(dirname "$0")/params.sh"
 out=${1:?usage: benchmarks/evidence_full.sh OUT_DIR [EPOCHS] [COUNT]}
 epochs=${2:-300}
 count=${3:-1024}
 work=$(mktemp -d)
 python=${PYTHON:-python3}
 mkdir -p "$out"
-cat > "$work/params.yaml" <<YAML
-seed: 0
-profile: ${PROFILE:-full}
-gen_lr: 5.0e-05
-disc_lr: 2.0e-04
-nca_lr: 2.0e-05
-transformer_lr: 1.0e-04
-epochs: $epochs
-batch_size: 64
-resolution: 32
-data:
-  source: synthetic
-  count: $count
-YAML
+write_params "$work/params.yaml" 0 "${PROFILE:-full}" "$epochs" 64 32 synthetic "$count"
 export UKIYOE_RUNS_DIR="$work/sacred"
 $python -m ukiyoe prepare --params "$work/params.yaml" --out "$work/prepared"
 for side in collapsed fixed; do

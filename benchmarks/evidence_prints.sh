@@ -5,6 +5,7 @@
 # 30 epochs (n_critic switch after 10, critic isolated to 20, isolation period to 25, ramp 25-30).
 # Usage: benchmarks/evidence_prints.sh OUT_DIR PRINTS_DIR [BUDGET_SECONDS] [COUNT]
 set -euo pipefail
+source "$(dirname "$0")/params.sh"
 out=${1:?usage: benchmarks/evidence_prints.sh OUT_DIR PRINTS_DIR [BUDGET_SECONDS] [COUNT]}
 prints=$(realpath "${2:?the folder of large prints, e.g. ../shared/data/ukiyoe_prints}")
 budget=${3:-330}
@@ -12,21 +13,7 @@ count=${4:-4096}
 python=${PYTHON:-python3}
 work="$out/work"
 mkdir -p "$work"
-cat > "$work/params.yaml" <<YAML
-seed: 0
-profile: full
-gen_lr: 5.0e-05
-disc_lr: 2.0e-04
-nca_lr: 2.0e-05
-transformer_lr: 1.0e-04
-epochs: 30
-batch_size: 64
-resolution: 64
-data:
-  source: prints
-  path: $prints
-  count: $count
-YAML
+write_params "$work/params.yaml" 0 full 30 64 64 prints "$count" "$prints"
 schedule=(--bind "NCriticSchedule.switch_after_epoch = 10" --bind "IsolationSchedule.isolation_end = 20"
           --bind "IsolationSchedule.period_end = 25" --bind "IsolationSchedule.ramp_epochs = 5"
           --bind "GrowthCurriculum.ramp_epochs = 5" --bind "GrowthCurriculum.boost_decay_epochs = 10"

@@ -4,26 +4,14 @@
 # and events. Expected: the collapsed side fires well before its last epoch; the fixed side stays quiet.
 # Usage: [SEED=N] benchmarks/watchdog_full.sh OUT_DIR [EPOCHS] [COUNT]
 set -euo pipefail
+source "$(dirname "$0")/params.sh"
 out=${1:?usage: benchmarks/watchdog_full.sh OUT_DIR [EPOCHS] [COUNT]}
 epochs=${2:-300}
 count=${3:-1024}
 seed=${SEED:-0}
 python=${PYTHON:-python3}
 mkdir -p "$out"
-cat > "$out/params.yaml" <<YAML
-seed: $seed
-profile: full
-gen_lr: 5.0e-05
-disc_lr: 2.0e-04
-nca_lr: 2.0e-05
-transformer_lr: 1.0e-04
-epochs: $epochs
-batch_size: 64
-resolution: 32
-data:
-  source: synthetic
-  count: $count
-YAML
+write_params "$out/params.yaml" "$seed" full "$epochs" 64 32 synthetic "$count"
 export UKIYOE_RUNS_DIR="$out/sacred"
 $python -m ukiyoe prepare --params "$out/params.yaml" --out "$out/prepared"
 started=$(date +%s)
