@@ -14,10 +14,8 @@ python=${PYTHON:-python3}
 work="$out/work"
 mkdir -p "$work"
 write_params "$work/params.yaml" 0 full 30 64 64 prints "$count" "$prints"
-schedule=(--bind "NCriticSchedule.switch_after_epoch = 10" --bind "IsolationSchedule.isolation_end = 20"
-          --bind "IsolationSchedule.period_end = 25" --bind "IsolationSchedule.ramp_epochs = 5"
-          --bind "GrowthCurriculum.ramp_epochs = 5" --bind "GrowthCurriculum.boost_decay_epochs = 10"
-          --bind "ZeroCenteredPenalties.decay_epochs = 29")
+schedule=()
+while read -r bind; do schedule+=(--bind "$bind"); done < <($python "$(dirname "$0")/compressed_schedule.py" 30)
 export UKIYOE_RUNS_DIR="$work/sacred"
 $python -m ukiyoe prepare --params "$work/params.yaml" --out "$work/prepared"
 sides=(collapsed fixed modern)

@@ -29,17 +29,9 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from compressed_schedule import schedule_binds  # noqa: E402
 from stacked_mnist_report import ablation_markdown, summarise, table_markdown, write_grid  # noqa: E402
 
-# The full profile's schedule boundaries (epochs of its 300), scaled to the run's length.
-FULL_EPOCHS = 300
-FULL_SCHEDULE = {
-    "NCriticSchedule.switch_after_epoch": 100,
-    "IsolationSchedule.isolation_end": 200,
-    "IsolationSchedule.period_end": 250,
-    "GrowthCurriculum.ramp_epochs": 50,
-    "GrowthCurriculum.boost_decay_epochs": 100,
-}
 SAMPLE_SEED = 20_261_201
 NUM_MODES = 1000
 
@@ -84,18 +76,6 @@ def parse_spec(text: str, seed: int) -> RunSpec:
         if kind == "without"
         else RunSpec(experiment, seed, with_fix=fix)
     )
-
-
-def schedule_binds(epochs: int) -> list[str]:
-    """The full profile's phase boundaries scaled to ``epochs`` (each at least one epoch), as --bind lines."""
-    scale = epochs / FULL_EPOCHS
-    scaled = {key: max(1, round(value * scale)) for key, value in FULL_SCHEDULE.items()}
-    period_end = min(scaled["IsolationSchedule.period_end"], max(1, epochs - 1))
-    scaled["IsolationSchedule.period_end"] = period_end
-    scaled["IsolationSchedule.isolation_end"] = min(scaled["IsolationSchedule.isolation_end"], period_end)
-    scaled["IsolationSchedule.ramp_epochs"] = max(1, epochs - period_end)
-    scaled["ZeroCenteredPenalties.decay_epochs"] = max(1, epochs - 1)
-    return [f"{key} = {value}" for key, value in sorted(scaled.items())]
 
 
 def write_params(work: Path, args: argparse.Namespace) -> Path:

@@ -113,7 +113,7 @@ def ranked(effects: Sequence[SeededEffect]) -> list[SeededEffect]:
 def ranking_table(effects: Sequence[SeededEffect], alpha: float = ALPHA) -> str:
     """One markdown table per direction: variant and reference mean ± std, effect ± std, p, Holm's adjusted p
     over every test in the tables, verdict (from the unadjusted p)."""
-    holm = dict(zip(map(id, effects), holm_adjusted([e.p_value for e in effects]), strict=True))
+    holm = dict(zip(effects, holm_adjusted([e.p_value for e in effects]), strict=True))
     tests = sum(e.p_value is not None for e in effects)
     lines: list[str] = [f"Effect > 0: the fix helps. Spread: sample std over seeds (effect: of per-seed "
                         f"differences when seeds pair). Significance: {TEST}, α = {alpha}; Holm p: adjusted "
@@ -126,7 +126,7 @@ def ranking_table(effects: Sequence[SeededEffect], alpha: float = ALPHA) -> str:
                   "| rank | fix | metric | seeds | variant | reference | effect | p | Holm p | verdict |",
                   "|---|---|---|---|---|---|---|---|---|---|"]
         for rank, e in enumerate(mine, start=1):
-            p, adjusted = (("n/a" if value is None else f"{value:.3g}") for value in (e.p_value, holm[id(e)]))
+            p, adjusted = (("n/a" if value is None else f"{value:.3g}") for value in (e.p_value, holm[e]))
             lines.append(f"| {rank} | {e.fix} | {e.metric} | {len(e.values)} | {e.mean:.4g} ± {e.std:.2g} | "
                          f"{e.reference_mean:.4g} ± {e.reference_std:.2g} | {e.effect:+.4g} ± "
                          f"{e.effect_std:.2g} | {p} | {adjusted} | {e.verdict} |")
