@@ -13,6 +13,7 @@ memory, and the same for one eager process of the reference run alone.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
@@ -78,14 +79,17 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--count", type=int, default=4096)
     parser.add_argument("--speed", default="fast", choices=list(SPEEDS))
-    parser.add_argument("--fixes", nargs="*", default=None, help="default: every experiments/fixes/*.gin")
+    parser.add_argument("--fixes", nargs="*", default=None, help="default: the fixes the experiment includes")
+    parser.add_argument("--mps", action="store_true", help="parallel runs under a private CUDA MPS daemon")
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--timeout", type=float, default=500.0)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
-    from ukiyoe.compare.ablate import discover_fixes
+    from ukiyoe.common.mps import mps_daemon
+    from ukiyoe.compare.ablate import included_fixes
 
-    fixes = discover_fixes(REPO / "experiments" / "fixes") if args.fixes is None else args.fixes
+    fixes = args.fixes if args.fixes is not None else included_fixes(REPO / args.experiment,
+                                                                     REPO / "experiments" / "fixes")
     work = Path(tempfile.mkdtemp(prefix="bench-concurrent-"))
     env = {**os.environ, "UKIYOE_RUNS_DIR": str(work / "sacred")}
     write_params(work / "params.yaml", args.profile, args.batch_size, args.resolution, args.epochs,
@@ -99,8 +103,10 @@ def main() -> None:
         results["one eager process"] = aggregate(wall, summaries, args.batch_size)
     commands = {name: train_command(args, work, name, fix, args.speed)
                 for name, fix in [("all-fixes", None), *((f"without-{fix}", fix) for fix in fixes)]}
-    wall, summaries = run_together(commands, env, args.timeout)
-    results[f"{len(commands)} {args.speed} processes at once"] = aggregate(wall, summaries, args.batch_size)
+    with mps_daemon() if args.mps else contextlib.nullcontext() as mps:
+        wall, summaries = run_together(commands, {**env, **(mps or {})}, args.timeout)
+    label = f"{len(commands)} {args.speed} processes at once{' (MPS)' if args.mps else ''}"
+    results[label] = aggregate(wall, summaries, args.batch_size)
     results["failures"] = {name: s["failed"] for name, s in summaries.items() if "failed" in s}
     print("| what | runs finished | wall s | img/s (all images / wall) | img/s (sum of steady rates) | "
           "peak GiB per run |")

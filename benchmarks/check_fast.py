@@ -7,11 +7,15 @@ deterministic, no autotuning), values read after every step. Three runs:
 * ``eager, NCA folded``: eager with the NCA perception folded into its first layer, as the fast path does,
   so ``fast`` against it isolates the CUDA graphs and the deferred reads (expected: equal up to the
   non-deterministic kernels that remain);
-* ``fast``.
+* ``fast``;
+* ``eager, autotuned``: eager with cuDNN free to pick its fastest kernels (what an eager run on a GPU does):
+  the same arithmetic in another rounding order, so its distance from ``eager`` is the reference's own
+  float noise after N chaotic GAN steps.
 
 Tolerances, stated before measuring: folded-vs-fast within 1e-3 absolute at every one of the first 20
-steps; fast-vs-eager means over the second half within 2 % (rounding differences of the folded
-perception grow chaotically in a GAN, so late single steps are not expected to agree).
+steps; fast-vs-eager means over the second half within 2 %, or within twice the autotuned run's distance
+from eager where that is larger (rounding differences grow chaotically in a GAN, so late single steps are
+not expected to agree, and how far they drift is measured, not assumed).
 
     python benchmarks/check_fast.py --steps 200 --profile full --resolution 64 --batch-size 32
 """
@@ -32,14 +36,15 @@ KEYS = ("d_loss", "d_real", "d_fake", "gradient_penalty", "critic_loss", "g_loss
 EARLY_STEPS, EARLY_ATOL, MEAN_RTOL = 20, 1e-3, 0.02
 
 
-def record(args: argparse.Namespace, speed: str, folded: bool) -> list[dict[str, float]]:
+def record(args: argparse.Namespace, speed: str, folded: bool, autotuned: bool = False
+           ) -> list[dict[str, float]]:
     rig = build_rig(args.experiment, args.profile, args.batch_size, args.resolution,
                     [f"TrainOptions.speed = '{speed}'"])
-    torch.backends.cudnn.benchmark = False
-    torch.backends.cudnn.deterministic = True
+    torch.backends.cudnn.benchmark = autotuned
+    torch.backends.cudnn.deterministic = not autotuned
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
-    torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.use_deterministic_algorithms(not autotuned, warn_only=True)
     nca = rig.trainer.experiment.networks.generator.nca
     if folded and nca is not None:
         nca.prefer_speed()
@@ -72,25 +77,26 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     eager, folded = record(args, "eager", False), record(args, "eager", True)
-    fast = record(args, "fast", False)
-    graphs_only, overall = compare(folded, fast), compare(eager, fast)
+    fast, autotuned = record(args, "fast", False), record(args, "eager", False, autotuned=True)
+    graphs_only, overall, noise = compare(folded, fast), compare(eager, fast), compare(eager, autotuned)
+    tolerance = {key: max(MEAN_RTOL, 2 * noise[key]["mean_rel_diff"]) for key in overall}
     passed_graphs = all(v["max_abs_first_steps"] <= EARLY_ATOL for v in graphs_only.values())
-    passed_means = all(v["mean_rel_diff"] <= MEAN_RTOL for v in overall.values())
+    passed_means = all(v["mean_rel_diff"] <= tolerance[key] for key, v in overall.items())
     print(f"{args.steps} steps, {args.profile} profile, {args.resolution}px, batch {args.batch_size}, "
           f"torch {torch.__version__}")
     print("| value | folded vs fast: max abs, first 20 | all steps | eager vs fast: mean 2nd half "
-          "(eager / fast) | rel diff |")
-    print("|---|---|---|---|---|")
+          "(eager / fast) | rel diff | eager vs eager autotuned: rel diff | tolerance |")
+    print("|---|---|---|---|---|---|---|")
     for key, row in overall.items():
         graph = graphs_only[key]
         print(f"| {key} | {graph['max_abs_first_steps']:.2e} | {graph['max_abs_all']:.2e} | "
               f"{row['mean_second_half']:.4f} / {row['other_mean_second_half']:.4f} | "
-              f"{row['mean_rel_diff']:.2%} |")
+              f"{row['mean_rel_diff']:.2%} | {noise[key]['mean_rel_diff']:.2%} | {tolerance[key]:.2%} |")
     print(f"graphs and deferred reads (first {EARLY_STEPS} steps within {EARLY_ATOL}): "
-          f"{'pass' if passed_graphs else 'FAIL'}; second-half means within {MEAN_RTOL:.0%}: "
+          f"{'pass' if passed_graphs else 'FAIL'}; second-half means within tolerance: "
           f"{'pass' if passed_means else 'FAIL'}")
     if args.json:
-        args.json.write_text(json.dumps({"graphs_only": graphs_only, "overall": overall,
+        args.json.write_text(json.dumps({"graphs_only": graphs_only, "overall": overall, "autotuned": noise,
                                          "passed": [passed_graphs, passed_means]}, indent=2))
 
 

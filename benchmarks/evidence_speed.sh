@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Speed evidence on one GPU, in one command: the step profile, fast against eager side by side, the 200-step
-# check, batch sizes, and the leave-one-out ablation's 11 runs at once against one eager process.
+# check, batch sizes, and the leave-one-out ablation's 11 runs at once (under MPS and time-sliced) against one
+# eager process.
 # Usage: benchmarks/evidence_speed.sh OUT_DIR   (PYTHON, RES, BATCH, COUNT override the defaults)
 set -uo pipefail
 out=${1:?usage: benchmarks/evidence_speed.sh OUT_DIR}
@@ -23,4 +24,6 @@ $python benchmarks/bench_train.py --profile full --resolution "$res" --count "$c
 $python benchmarks/check_fast.py --steps 200 --profile full --resolution "$res" --batch-size "$batch" \
   --json "$out/check.json" 2>&1 | grep -v Warning | tee "$out/check.md"
 $python benchmarks/bench_concurrent.py --profile full --resolution "$res" --batch-size "$batch" \
-  --epochs 3 --count "$count" --json "$out/concurrent.json" 2>&1 | tee "$out/concurrent.md"
+  --epochs 3 --count "$count" --mps --json "$out/concurrent-mps.json" 2>&1 | tee "$out/concurrent-mps.md"
+$python benchmarks/bench_concurrent.py --profile full --resolution "$res" --batch-size "$batch" \
+  --epochs 3 --count "$count" --skip-baseline --json "$out/concurrent.json" 2>&1 | tee "$out/concurrent.md"

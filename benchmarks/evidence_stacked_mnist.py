@@ -15,6 +15,7 @@ so the same script measures the before/after table and the ablation over seeds.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -31,6 +32,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from compressed_schedule import schedule_binds  # noqa: E402
 from stacked_mnist_report import ablation_markdown, summarise, table_markdown, write_grid  # noqa: E402
+
+from ukiyoe.common.mps import mps_daemon  # noqa: E402
 
 SAMPLE_SEED = 20_261_201
 NUM_MODES = 1000
@@ -219,6 +222,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--bind", action="append", default=[], help="extra gin binding for every run")
     parser.add_argument("--tiny", action="store_true", help="CPU smoke test: demo profile, minimal sizes")
+    parser.add_argument("--mps", action="store_true", help="train under a private CUDA MPS daemon")
     args = parser.parse_args(argv)
     if args.tiny:
         args.profile, args.count, args.epochs, args.batch_size, args.samples = "demo", 64, 2, 16, 300
@@ -256,6 +260,7 @@ def run_meta(args: argparse.Namespace, argv: list[str] | None, classifier, timin
         "seeds": args.seeds,
         "runs": args.runs,
         "deadline_s": args.deadline,
+        "mps": args.mps,
         "binds": schedule_binds(args.epochs),
         "extra_binds": args.bind,
         **timings,
@@ -302,7 +307,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     prepare_s = round(time.monotonic() - started, 1)
     specs = [parse_spec(text, seed) for text in args.runs for seed in args.seeds]
-    trained = train_all(specs, work, params, args)
+    with mps_daemon() if args.mps else contextlib.nullcontext():
+        trained = train_all(specs, work, params, args)
     from ukiyoe.data.classifier import load_mode_classifier
 
     classifier = load_mode_classifier(work / "prepared")
@@ -310,6 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     reals, real_images = real_rows(work, classifier, args.samples)
     timings = {
         "prepare_s": prepare_s,
+        "train_images": len(np.load(work / "prepared" / "images.npy", mmap_mode="r")),
         "parallel_runs": len(specs),
         "train_wall_s": max(entry["wall_s"] for entry in trained.values()),
         "total_s": round(time.monotonic() - started, 1),

@@ -35,8 +35,9 @@ def summarise(rows: list[dict]) -> list[dict]:
 
 def table_markdown(summary: list[dict], reals: list[dict], meta: dict) -> str:
     lines = [
-        f"Stacked MNIST, 32 px, {meta['count']:,} training images, batch {meta['batch_size']}, "
-        f"{meta['epochs']} epochs ({meta['epochs'] * meta['count']:,} images seen planned), "
+        f"Stacked MNIST, 32 px, {meta['count']:,} prepared images ({meta['train_images']:,} train, the rest "
+        f"held out), batch {meta['batch_size']}, {meta['epochs']} epochs "
+        f"({meta['epochs'] * meta['train_images']:,} images seen planned), "
         f"{meta['samples']:,} samples per run; classifier {meta['classifier_accuracy']:.1%} per digit "
         f"held-out ({meta['classifier_triple_accuracy']:.1%} per triple).",
         "",

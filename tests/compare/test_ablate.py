@@ -133,6 +133,18 @@ def test_extra_overrides_and_seeds_reach_every_queued_run(ablated_repo):
 
 
 @pytest.mark.slow
+def test_mps_without_its_control_program_is_one_error_and_queues_nothing(ablated_repo, run, capsys):
+    repo, _ = ablated_repo
+    before = sh(repo, sys.executable, "-m", "dvc", "exp", "show", "--json")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PATH", str(Path(sys.executable).parent))  # no NVIDIA driver programs
+        assert run(["ablate", "--repo", str(repo), "--seeds", "1", "--mps"]) == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1].endswith(
+        "--mps: nvidia-cuda-mps-control is not on PATH (it ships with the NVIDIA driver)")
+    assert sh(repo, sys.executable, "-m", "dvc", "exp", "show", "--json") == before
+
+
+@pytest.mark.slow
 def test_compare_tabulates_real_dvc_experiments(ablated_repo, report_pair, tmp_path, run):
     repo, _ = ablated_repo
     round_tag = json.loads((repo / "reports" / "ablation" / "ranking.json").read_text())["round"]

@@ -130,6 +130,7 @@ def test_every_phase_reports_finite_numbers(configure, loss_type):
             "g_adversarial",
             "g_critic",
             "critic_weight",
+            "critic_adaptive_scale",
             "isolation_phase",
             "growth_boost",
             "alive_ratio",

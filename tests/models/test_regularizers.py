@@ -80,12 +80,12 @@ def test_smoothed_loss_is_minimised_where_d_believes_reals_with_probability_09()
 def test_instance_noise_has_the_configured_statistics_and_anneals():
     torch.manual_seed(0)
     images = torch.rand(64, 3, 16, 16)
-    noise = InstanceNoise(sigma=0.05)(images, epoch=1) - images
+    noise = InstanceNoise(sigma=0.05)(images, 0.05) - images
     assert noise.mean().item() == pytest.approx(0.0, abs=2e-3)
     assert noise.std().item() == pytest.approx(0.05, rel=0.03)
     annealed = InstanceNoise(sigma=0.05, anneal_epochs=4)
     assert [annealed.sigma_at(e) for e in (1, 3, 5, 9)] == pytest.approx([0.05, 0.025, 0.0, 0.0])
-    assert torch.equal(annealed(images, epoch=5), images)
+    assert torch.equal(annealed(images, annealed.sigma_at(5)), images)
 
 
 @pytest.mark.parametrize(

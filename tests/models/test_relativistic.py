@@ -42,7 +42,7 @@ def _float64_objective(critic, real, fake, penalties, epoch=1):
     # the penalties take input gradients in fp32 by design; a float64 critic keeps its own precision
     with torch.autocast("cpu", enabled=False):
         return penalised_objective(lambda x: critic(x.double()), real, fake,
-                                   lambda r, f: pairing_loss(r, f), penalties, epoch)
+                                   lambda r, f: pairing_loss(r, f), penalties, penalties.gamma_at(epoch))
 
 
 @pytest.mark.parametrize("seed", [0, 1])

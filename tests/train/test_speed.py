@@ -33,10 +33,11 @@ STEPS = 12
 RTOL, ATOL = 1e-4, 1e-5
 
 
-def _stepper(workspace, speed: str, device: torch.device) -> tuple[Stepper, int]:
+def _stepper(workspace, speed: str, device: torch.device, binds: tuple[str, ...] = ()
+             ) -> tuple[Stepper, int]:
     # NCA dropout as in fixed.gin: the folded perception must draw the same dropout masks.
-    compiled = compile_experiment(workspace.experiment, workspace.params, ["NCARefiner.dropout = 0.1"],
-                                  modules=CONFIGURABLE_MODULES)
+    compiled = compile_experiment(workspace.experiment, workspace.params,
+                                  ["NCARefiner.dropout = 0.1", *binds], modules=CONFIGURABLE_MODULES)
     activate(compiled, CONFIGURABLE_MODULES)
     options = dataclasses.replace(TrainOptions(), speed=speed, device=str(device))
     context = distributed.Distributed()
@@ -119,6 +120,27 @@ def test_each_new_graph_key_runs_eagerly_once_before_it_is_recorded(workspace) -
             runner.run("D", real, 1)
         added.append(runner.graphs.recorded - recorded)
     assert added == [0, 1, 0, 0, 1]
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA graphs need a CUDA device")
+def test_a_schedule_moving_between_epochs_replays_the_recorded_graph_with_the_new_number(workspace) -> None:
+    """Annealed instance noise changes every epoch; its sigma is a device tensor, so no new recording."""
+    binds = ("GANLoss.instance_noise = @InstanceNoise()", "InstanceNoise.sigma = 0.1",
+             "InstanceNoise.anneal_epochs = 4")
+    stepper, batch_size = _stepper(workspace, "fast", torch.device("cuda"), binds)
+    runner, nca = stepper.runner, stepper.experiment.networks.generator.nca
+    real = torch.rand(batch_size, 3, 8, 8, device="cuda") * 2 - 1
+    recorded, sigmas, losses = [], [], []
+    for epoch in (1, 1, 1, 3, 3):
+        with nca.steps_drawn(5):
+            values = runner.run("D", real, epoch)
+        recorded.append(runner.graphs.recorded)
+        sigmas.append(values["instance_noise"])
+        losses.append(runner.read().last["d_loss"])
+    assert recorded == [0, 1, 1, 1, 1]
+    assert sigmas == pytest.approx([0.1, 0.1, 0.1, 0.05, 0.05])
+    assert runner.graphs.numbers["instance_noise"].item() == pytest.approx(0.05)  # what the replay reads
+    assert all(math.isfinite(loss) for loss in losses)
 
 
 @pytest.mark.parametrize("speed", ["slow", "FAST", ""])

@@ -53,6 +53,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "see --gpu-gib-per-run; 2 without a GPU)")
     ablate.add_argument("--gpu-gib-per-run", type=float, default=None, metavar="GIB",
                         help="GPU memory one run needs, for the default --jobs")
+    ablate.add_argument("--mps", action="store_true",
+                        help="run the queue under a private CUDA MPS daemon, so the runs sharing one GPU run "
+                             "their kernels side by side (benchmarks/RESULTS.md measures it)")
     ablate.add_argument("--timeout", type=float, default=6 * 3600, help="seconds to wait for the queue")
     ablate.add_argument("--metrics", default=DEFAULT_METRICS_FILE, help="metrics file of leave-one-out runs")
     ablate.add_argument("--baseline-metrics", default=DEFAULT_BASELINE_METRICS_FILE,
@@ -94,6 +97,16 @@ def _queue_round(args: argparse.Namespace) -> tuple[str, list[str]]:
 
 
 def run_ablate(args: argparse.Namespace) -> int:
+    """Every step under the MPS daemon when asked: if it cannot start, nothing is queued."""
+    import contextlib
+
+    from ukiyoe.common.mps import mps_daemon
+
+    with mps_daemon() if args.mps else contextlib.nullcontext():
+        return _ablate_steps(args)
+
+
+def _ablate_steps(args: argparse.Namespace) -> int:
     from ukiyoe.common.errors import UkiyoeError
     from ukiyoe.compare import ablate
     from ukiyoe.compare.dvc_experiments import exp_show

@@ -103,6 +103,8 @@ class GANLoss:
         self.zero_centered = zero_centered
         self.adaptive_critic_weight = adaptive_critic_weight
         self.isolation, self.growth = isolation, growth
+        # Set by a CUDA-graph runner: the device tensors it fills with ``schedule_numbers`` before a phase.
+        self.recorded_numbers: dict[str, torch.Tensor] | None = None
 
     @property
     def dreg_interval(self) -> int | None:
@@ -123,17 +125,24 @@ class GANLoss:
             return self.networks.critic is not None and self.isolation.critic_trains(epoch)
         return phase in ("D", "G")
 
-    def epoch_constants(self, phase: str, epoch: int) -> tuple[float, ...]:
-        """Every epoch-dependent number ``phase`` uses as a Python float (a kernel argument): a phase
-        recorded into a CUDA graph stays valid while these are unchanged. New schedules belong here."""
-        sigma = self.instance_noise.sigma_at(epoch) if self.instance_noise is not None else 0.0
+    def schedule_numbers(self, phase: str, epoch: int) -> dict[str, float]:
+        """Every epoch-dependent number ``phase`` uses, under the name it is logged by. New schedules belong
+        here: a phase recorded into a CUDA graph reads them from ``recorded_numbers`` (device tensors its
+        runner fills before each replay), so a schedule moving needs no new recording."""
         if phase == "critic":
-            return (float(self.isolation.critic_trains(epoch)),)
+            return {"critic_trains": float(self.isolation.critic_trains(epoch))}
+        numbers = {"instance_noise": self.instance_noise.sigma_at(epoch)} if self.instance_noise else {}
         if phase == "G":
-            return (sigma, self.isolation.weight(epoch), float(self.isolation.phase(epoch)),
-                    self.growth.growth_boost(epoch))
-        gamma = self.zero_centered.gamma_at(epoch) if self.zero_centered is not None else 0.0
-        return (sigma, gamma)
+            weight = self.isolation.weight(epoch) if self.networks.critic is not None else 0.0
+            return {**numbers, "critic_weight": weight, "isolation_phase": float(self.isolation.phase(epoch)),
+                    "growth_boost": self.growth.growth_boost(epoch)}
+        if self.zero_centered is not None:
+            numbers["gamma"] = self.zero_centered.gamma_at(epoch)
+        return numbers
+
+    def _number(self, name: str, value: float) -> float | torch.Tensor:
+        """``value`` as the phase uses it: the float, or inside a recorded phase its device tensor."""
+        return value if self.recorded_numbers is None else self.recorded_numbers[name]
 
     def accumulate_gradients(self, phase: str, real: torch.Tensor, z: torch.Tensor, epoch: int
                              ) -> Stats:
@@ -153,7 +162,10 @@ class GANLoss:
         raise ValueError(f"unknown phase {phase!r}; expected one of {PHASES}")
 
     def _noisy(self, images: torch.Tensor, epoch: int) -> torch.Tensor:
-        return self.instance_noise(images, epoch) if self.instance_noise is not None else images
+        sigma = self.instance_noise.sigma_at(epoch) if self.instance_noise is not None else 0.0
+        if sigma == 0:
+            return images
+        return self.instance_noise(images, self._number("instance_noise", sigma))
 
     def _fakes(self, z: torch.Tensor, epoch: int) -> torch.Tensor:
         with torch.no_grad():
@@ -183,11 +195,12 @@ class GANLoss:
             return discriminator_loss(self.loss_type, real_scores, fake_scores, target)
 
         discriminator, penalties = self.networks.discriminator, self.zero_centered
-        loss, stats = penalised_objective(discriminator, real, fake, loss_of_scores, penalties, epoch)
+        gamma = penalties.gamma_at(epoch) if penalties is not None else 0.0
+        loss, stats = penalised_objective(discriminator, real, fake, loss_of_scores, penalties,
+                                          self._number("gamma", gamma))
         if self.gradient_penalty is not None:
             loss = loss + self.gradient_penalty(discriminator, real, fake)
         loss.backward()
-        gamma = penalties.gamma_at(epoch) if penalties is not None else 0.0
         return {"d_loss": loss.detach(), **{k: v.detach() for k, v in stats.items()}, "gamma": gamma}
 
     @staticmethod
@@ -224,8 +237,8 @@ class GANLoss:
 
     def _generator(self, real: torch.Tensor, z: torch.Tensor, epoch: int) -> Stats:
         networks = self.networks
-        weight = self.isolation.weight(epoch) if networks.critic is not None else 0.0
-        boost = self.growth.growth_boost(epoch)
+        numbers = self.schedule_numbers("G", epoch)
+        weight, boost = numbers["critic_weight"], numbers["growth_boost"]
         with frozen(networks.discriminator, networks.critic):
             output = networks.generator.synthesize(z, self.growth.nca_step_scale(epoch))
             scores = networks.discriminator(self._noisy(output.image, epoch))
@@ -237,18 +250,20 @@ class GANLoss:
                 critic_real = self._real_scores(networks.critic, self.critic_loss_type, real)
                 critic_scores = networks.critic(output.image)
                 critic_term = generator_loss(self.critic_loss_type, critic_scores, critic_real)
+                scale = self._number("critic_weight", weight)
                 if self.adaptive_critic_weight:
-                    weight *= self._adaptive_weight(adversarial, critic_term)
-                total = total + weight * critic_term
+                    adaptive = self._adaptive_weight(adversarial, critic_term)
+                    scale, stats["critic_adaptive_scale"] = scale * adaptive, adaptive
+                total = total + scale * critic_term
                 stats["g_critic"] = critic_term.detach()
             if output.growth_deficit is not None:
                 stats.update(alive_ratio=output.alive_ratio, nca_steps=float(output.nca_steps),
                              growth_deficit=output.growth_deficit.detach())
                 if boost > 0:
-                    total = total + boost * output.growth_deficit
+                    total = total + self._number("growth_boost", boost) * output.growth_deficit
             total.backward()
         return {"g_loss": total.detach(), **stats, "critic_weight": weight,
-                "isolation_phase": float(self.isolation.phase(epoch)), "growth_boost": boost}
+                "isolation_phase": numbers["isolation_phase"], "growth_boost": boost}
 
     def _adaptive_weight(self, adversarial: torch.Tensor, critic_term: torch.Tensor) -> torch.Tensor:
         """‖∇L_D‖ / (‖∇L_critic‖ + 1e-4) at the synthesis network's last layer, clamped to [0, 1e4]."""

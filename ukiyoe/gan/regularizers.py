@@ -80,6 +80,6 @@ class InstanceNoise:
             return self.sigma
         return self.sigma * max(0.0, 1.0 - (epoch - 1) / self.anneal_epochs)
 
-    def __call__(self, images: torch.Tensor, epoch: int) -> torch.Tensor:
-        sigma = self.sigma_at(epoch)
-        return images + sigma * torch.randn_like(images) if sigma > 0 else images
+    def __call__(self, images: torch.Tensor, sigma: float | torch.Tensor) -> torch.Tensor:
+        """``images`` plus Gaussian noise of scale ``sigma`` (``sigma_at`` an epoch, or its device tensor)."""
+        return images + sigma * torch.randn_like(images)

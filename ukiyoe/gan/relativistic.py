@@ -69,11 +69,10 @@ ScoreLoss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 def penalised_objective(critic: Critic, real: torch.Tensor, fake: torch.Tensor, loss_of_scores: ScoreLoss,
-                        penalties: ZeroCenteredPenalties | None, epoch: int
+                        penalties: ZeroCenteredPenalties | None, gamma: float | torch.Tensor
                         ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-    """D's loss of its (real, fake) scores plus R1/R2 at this epoch's gamma, from one forward pass per batch;
-    returns the total and the tensors worth logging."""
-    gamma = penalties.gamma_at(epoch) if penalties is not None else 0.0
+    """D's loss of its (real, fake) scores plus R1/R2 at ``gamma`` (this epoch's, a float or a device
+    tensor), from one forward pass per batch; returns the total and the tensors worth logging."""
     real_scores, real_squared = scores_and_squared_gradient(critic, real, penalties is not None)
     fake_scores, fake_squared = scores_and_squared_gradient(
         critic, fake.detach(), penalties is not None and penalties.r2)
