@@ -39,7 +39,8 @@ os.makedirs("reports/compare", exist_ok=True)
 metrics = {"collapse": f"{before:g} → {after:g}", "verdict": "improved" if after < before else "worse",
            "collapse_before": before, "collapse_after": after,
            "coverage_before": round(0.1 + added[1] + noise / 10, 3),
-           "coverage_after": round(0.9 - removed[1] + noise / 10, 3), "epochs_run": params["epochs"]}
+           "coverage_after": round(0.9 - removed[1] + noise / 10, 3), "epochs_run": params["epochs"],
+           "mps_pipe": os.environ.get("CUDA_MPS_PIPE_DIRECTORY", "")}
 json.dump(metrics, open("reports/compare/metrics.json", "w"))
 '''
 
@@ -66,6 +67,7 @@ def ablated_repo(tmp_path_factory, run):
     repo = tmp_path_factory.mktemp("ablate-project")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DVC_NO_ANALYTICS", "1")
+        patch.setenv("CUDA_MPS_PIPE_DIRECTORY", str(repo / "mps-pipe"))  # as ``--mps`` sets it for children
         sh(repo, "git", "init", "-q")
         sh(repo, "git", "config", "user.email", "lab@example.org")
         sh(repo, "git", "config", "user.name", "lab")
@@ -118,7 +120,8 @@ def test_ablation_over_seeds_ranks_both_directions_and_calls_noise(ablated_repo)
 
 
 @pytest.mark.slow
-def test_extra_overrides_and_seeds_reach_every_queued_run(ablated_repo):
+def test_extra_overrides_seeds_and_ablates_environment_reach_every_queued_run(ablated_repo):
+    """The environment too: ``--mps`` points the queued runs at its daemon through it."""
     repo, _ = ablated_repo
     shown = json.loads(sh(repo, sys.executable, "-m", "dvc", "exp", "show", "--json"))
     experiments = shown[1]["experiments"]
@@ -129,6 +132,7 @@ def test_extra_overrides_and_seeds_reach_every_queued_run(ablated_repo):
         assert data["params"]["params.yaml"]["data"]["epochs"] == 1
         seeds.append(data["params"]["params.yaml"]["data"]["seed"])
         assert data["metrics"]["reports/compare/metrics.json"]["data"]["epochs_run"] == 1
+        assert data["metrics"]["reports/compare/metrics.json"]["data"]["mps_pipe"] == str(repo / "mps-pipe")
     assert sorted(seeds) == sorted(list(range(SEEDS)) * 5)
 
 
