@@ -6,10 +6,10 @@ EMA) is recorded once per key and replayed. A key is the phase, the NCA step cou
 the phase, exactly where the phase itself would draw it) and which of ``GANLoss.schedule_numbers`` are
 positive (that picks the branches a phase runs). The numbers themselves and the learning rates live in
 device tensors filled before each replay, so schedules and the watchdog's remedies change them without
-recording again. All graphs share one memory pool, which is safe
-in any replay order: inputs, weights, optimizer state and the value sums are allocated outside it, and the
-gradients a graph leaves in it are dead between phases (each phase drops all gradients first, as the eager
-path does, so the same parameters are skipped by the optimizers).
+recording again. All graphs share one memory pool, which is safe in any replay order: inputs, weights,
+optimizer state and the value sums are allocated outside it, and the gradients a graph leaves in it are
+dead between phases (each phase drops all gradients first, as the eager path does, so the same parameters
+are skipped by the optimizers).
 
 The first time a key runs it runs eagerly on the recording stream: that allocates gradients and optimizer
 state and lets cuDNN pick its kernels outside a capture (a new key can be a new computation: G's loss takes
