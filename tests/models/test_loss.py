@@ -242,3 +242,30 @@ def test_measured_values_stay_tensors_so_a_step_needs_no_host_read(configure):
     assert all(isinstance(stats[name], torch.Tensor) and not stats[name].requires_grad
                for name in ("d_loss", "d_real", "d_fake", "gradient_penalty"))
     assert isinstance(stats["instance_noise"], float)
+
+
+SCHEDULED = (ISOLATED, "GANLoss.instance_noise = @InstanceNoise()", "InstanceNoise.anneal_epochs = 4",
+             "GrowthCurriculum.enabled = True")
+
+
+@pytest.mark.parametrize("objective", [
+    ("GANLoss.gradient_penalty = @GradientPenalty()",),
+    ("GANLoss.loss_type = 'relativistic'", "GANLoss.zero_centered = @ZeroCenteredPenalties()",
+     "ZeroCenteredPenalties.decay_epochs = 4"),
+])
+def test_every_number_a_phase_reports_is_a_schedule_number_or_fixed_by_the_graph_key(configure, objective):
+    """A CUDA graph replays the floats of its recording: any epoch-dependent float a phase reports must be
+    one of ``schedule_numbers`` (filled afresh each replay), with the value the phase itself used."""
+    configure(*SCHEDULED, *objective)
+    torch.manual_seed(0)
+    networks = build_networks()
+    loss = gan_loss(networks)
+    real, z = _batch(networks)
+    for epoch in (1, 3, 5):
+        for phase in ("D", "critic", "G"):
+            values = loss.accumulate_gradients(phase, real, z, epoch)
+            floats = {name: value for name, value in values.items() if not isinstance(value, torch.Tensor)}
+            numbers = loss.schedule_numbers(phase, epoch)
+            assert set(floats) - {"nca_steps"} <= set(numbers), (phase, epoch)  # nca_steps is in the key
+            assert {name: floats[name] for name in floats if name in numbers} == pytest.approx(
+                {name: numbers[name] for name in floats if name in numbers}), (phase, epoch)
