@@ -130,7 +130,6 @@ def test_every_phase_reports_finite_numbers(configure, loss_type):
             "g_adversarial",
             "g_critic",
             "critic_weight",
-            "critic_adaptive_scale",
             "isolation_phase",
             "growth_boost",
             "alive_ratio",
@@ -269,3 +268,30 @@ def test_every_number_a_phase_reports_is_a_schedule_number_or_fixed_by_the_graph
             assert set(floats) - {"nca_steps"} <= set(numbers), (phase, epoch)  # nca_steps is in the key
             assert {name: floats[name] for name in floats if name in numbers} == pytest.approx(
                 {name: numbers[name] for name in floats if name in numbers}), (phase, epoch)
+
+
+def test_with_recorded_numbers_set_a_phase_computes_with_those_tensors(configure):
+    """What a replayed CUDA graph relies on, checked on a CPU: given tensors of the same values the phase
+    computes the same loss; given other values, another one (so the tensors, not the floats, are read)."""
+    configure(*SCHEDULED, "GANLoss.loss_type = 'relativistic'",
+              "GANLoss.zero_centered = @ZeroCenteredPenalties()", "ZeroCenteredPenalties.decay_epochs = 8")
+    networks = build_networks()
+    loss = gan_loss(networks)
+    real, z = _batch(networks)
+    epochs = {"D": 3, "G": 5}  # noise annealed halfway and γ decaying; the critic's weight ramping
+
+    def computed(phase: str, numbers: dict[str, torch.Tensor] | None) -> float:
+        loss.recorded_numbers = numbers
+        torch.manual_seed(1)
+        _zero(networks)
+        return float(loss.accumulate_gradients(phase, real, z, epochs[phase])[f"{phase.lower()}_loss"])
+
+    for phase, scaled in (("D", "gamma"), ("D", "instance_noise"), ("G", "critic_weight")):
+        plain = computed(phase, None)
+        numbers = loss.schedule_numbers(phase, epochs[phase])
+        same = {name: torch.tensor(value) for name, value in numbers.items()}
+        assert same[scaled] > 0, (phase, scaled)
+        assert computed(phase, same) == pytest.approx(plain, rel=1e-6), (phase, scaled)
+        assert computed(phase, {**same, scaled: same[scaled] * 4}) != pytest.approx(plain, rel=1e-3), scaled
+    loss.recorded_numbers = None
+    assert loss._noisy(real, 5) is real  # annealed to zero: no noise drawn at all

@@ -85,7 +85,6 @@ def test_instance_noise_has_the_configured_statistics_and_anneals():
     assert noise.std().item() == pytest.approx(0.05, rel=0.03)
     annealed = InstanceNoise(sigma=0.05, anneal_epochs=4)
     assert [annealed.sigma_at(e) for e in (1, 3, 5, 9)] == pytest.approx([0.05, 0.025, 0.0, 0.0])
-    assert torch.equal(annealed(images, annealed.sigma_at(5)), images)
 
 
 @pytest.mark.parametrize(

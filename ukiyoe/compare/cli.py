@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
 
 # The compare stage's DVC metrics file (the before/after headline), what compare --exp and ablate read;
@@ -97,16 +98,7 @@ def _queue_round(args: argparse.Namespace) -> tuple[str, list[str]]:
 
 
 def run_ablate(args: argparse.Namespace) -> int:
-    """Every step under the MPS daemon when asked: if it cannot start, nothing is queued."""
-    import contextlib
-
-    from ukiyoe.common.mps import mps_daemon
-
-    with mps_daemon() if args.mps else contextlib.nullcontext():
-        return _ablate_steps(args)
-
-
-def _ablate_steps(args: argparse.Namespace) -> int:
+    from ukiyoe.common import mps
     from ukiyoe.common.errors import UkiyoeError
     from ukiyoe.compare import ablate
     from ukiyoe.compare.dvc_experiments import exp_show
@@ -116,6 +108,8 @@ def _ablate_steps(args: argparse.Namespace) -> int:
     if args.gpu_gib_per_run is not None and not args.gpu_gib_per_run > 0:
         raise UkiyoeError(f"--gpu-gib-per-run must be positive, got {args.gpu_gib_per_run}")
     every_step = not (args.queue or args.run or args.collect)
+    if args.mps and (args.run or every_step):
+        mps.control_program()  # a machine without MPS is told so before anything is queued
     round_tag, names, records = args.round_tag, None, None
     if args.queue or every_step:
         round_tag, names = _queue_round(args)
@@ -126,7 +120,8 @@ def _ablate_steps(args: argparse.Namespace) -> int:
             names = [r.name for r in known if r.name and r.name.startswith(f"ablate-{round_tag}-")]
         jobs = args.jobs or ablate.default_jobs(len(names), args.gpu_gib_per_run or ablate.GPU_GIB_PER_RUN)
         print(f"running {len(names)} experiments, {jobs} at a time")
-        records = ablate.run_queue(args.repo, jobs, names, args.timeout)
+        with mps.mps_daemon() if args.mps else contextlib.nullcontext():
+            records = ablate.run_queue(args.repo, jobs, names, args.timeout)
         print(f"round {round_tag} finished")
     if args.collect or every_step:
         ranking = ablate.rank_round(records or exp_show(args.repo), args.metrics, args.baseline_metrics,

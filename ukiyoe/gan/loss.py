@@ -28,6 +28,8 @@ LOSS_TYPES = ("non_saturating", "hinge", "wasserstein", "relativistic")
 PHASES = ("D", "Dreg", "critic", "G")
 # What a phase reports: measured values as detached device tensors, schedule values as floats.
 Stats = dict[str, torch.Tensor | float]
+# The schedule numbers whose sign picks what a phase computes (zero skips a term); the others only scale it.
+BRANCHING_NUMBERS = frozenset({"instance_noise", "critic_weight", "growth_boost", "critic_trains"})
 
 
 def discriminator_loss(loss_type: str, real: torch.Tensor, fake: torch.Tensor, real_target: float = 1.0
@@ -131,7 +133,8 @@ class GANLoss:
         runner fills before each replay), so a schedule moving needs no new recording."""
         if phase == "critic":
             return {"critic_trains": float(self.isolation.critic_trains(epoch))}
-        numbers = {"instance_noise": self.instance_noise.sigma_at(epoch)} if self.instance_noise else {}
+        sigma = self.instance_noise.sigma_at(epoch) if self.instance_noise is not None else 0.0
+        numbers = {"instance_noise": sigma}
         if phase == "G":
             weight = self.isolation.weight(epoch) if self.networks.critic is not None else 0.0
             return {**numbers, "critic_weight": weight, "isolation_phase": float(self.isolation.phase(epoch)),
@@ -162,8 +165,8 @@ class GANLoss:
         raise ValueError(f"unknown phase {phase!r}; expected one of {PHASES}")
 
     def _noisy(self, images: torch.Tensor, epoch: int) -> torch.Tensor:
-        sigma = self.instance_noise.sigma_at(epoch) if self.instance_noise is not None else 0.0
-        if sigma == 0:
+        sigma = self.schedule_numbers("D", epoch)["instance_noise"]
+        if self.instance_noise is None or sigma == 0:
             return images
         return self.instance_noise(images, self._number("instance_noise", sigma))
 
@@ -185,8 +188,8 @@ class GANLoss:
             loss = loss + penalty
             stats["gradient_penalty"] = penalty.detach()
         loss.backward()
-        sigma = self.instance_noise.sigma_at(epoch) if self.instance_noise is not None else 0.0
-        return {"d_loss": loss.detach(), **stats, "instance_noise": sigma}
+        return {"d_loss": loss.detach(), **stats,
+                "instance_noise": self.schedule_numbers("D", epoch)["instance_noise"]}
 
     def _zero_centered_discriminator(self, real: torch.Tensor, fake: torch.Tensor, target: float, epoch: int
                                      ) -> Stats:
@@ -195,7 +198,7 @@ class GANLoss:
             return discriminator_loss(self.loss_type, real_scores, fake_scores, target)
 
         discriminator, penalties = self.networks.discriminator, self.zero_centered
-        gamma = penalties.gamma_at(epoch) if penalties is not None else 0.0
+        gamma = self.schedule_numbers("D", epoch)["gamma"]
         loss, stats = penalised_objective(discriminator, real, fake, loss_of_scores, penalties,
                                           self._number("gamma", gamma))
         if self.gradient_penalty is not None:
@@ -251,9 +254,9 @@ class GANLoss:
                 critic_scores = networks.critic(output.image)
                 critic_term = generator_loss(self.critic_loss_type, critic_scores, critic_real)
                 scale = self._number("critic_weight", weight)
-                if self.adaptive_critic_weight:
-                    adaptive = self._adaptive_weight(adversarial, critic_term)
-                    scale, stats["critic_adaptive_scale"] = scale * adaptive, adaptive
+                if self.adaptive_critic_weight:  # the weight reported is then the measured one
+                    scale = scale * self._adaptive_weight(adversarial, critic_term)
+                    stats["critic_weight"] = scale.detach()
                 total = total + scale * critic_term
                 stats["g_critic"] = critic_term.detach()
             if output.growth_deficit is not None:
@@ -262,7 +265,7 @@ class GANLoss:
                 if boost > 0:
                     total = total + self._number("growth_boost", boost) * output.growth_deficit
             total.backward()
-        return {"g_loss": total.detach(), **stats, "critic_weight": weight,
+        return {"g_loss": total.detach(), "critic_weight": weight, **stats,
                 "isolation_phase": numbers["isolation_phase"], "growth_boost": boost}
 
     def _adaptive_weight(self, adversarial: torch.Tensor, critic_term: torch.Tensor) -> torch.Tensor:

@@ -3,13 +3,13 @@
 The networks are small, so an eager step is bound by Python and kernel launches, not by the GPU. Each phase
 (with its backward passes, the gradient penalty's double backward included, the optimizer steps and the
 EMA) is recorded once per key and replayed. A key is the phase, the NCA step count (drawn on the host before
-the phase, exactly where the phase itself would draw it) and which of ``GANLoss.schedule_numbers`` are
-positive (that picks the branches a phase runs). The numbers themselves and the learning rates live in
-device tensors filled before each replay, so schedules and the watchdog's remedies change them without
-recording again. All graphs share one memory pool, which is safe in any replay order: inputs, weights,
-optimizer state and the value sums are allocated outside it, and the gradients a graph leaves in it are
-dead between phases (each phase drops all gradients first, as the eager path does, so the same parameters
-are skipped by the optimizers).
+the phase, exactly where the phase itself would draw it) and which of the ``GANLoss.schedule_numbers``
+that pick a branch (``BRANCHING_NUMBERS``: a zero skips a term) are positive. The numbers themselves and
+the learning rates live in device tensors filled before each replay, so schedules and the watchdog's
+remedies change them without recording again. All graphs share one memory pool, which is safe in any
+replay order: inputs, weights, optimizer state and the value sums are allocated outside it, and the
+gradients a graph leaves in it are dead between phases (each phase drops all gradients first, as the
+eager path does, so the same parameters are skipped by the optimizers).
 
 The first time a key runs it runs eagerly on the recording stream: that allocates gradients and optimizer
 state and lets cuDNN pick its kernels outside a capture (a new key can be a new computation: G's loss takes
@@ -25,6 +25,8 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 import torch
+
+from ukiyoe.gan.loss import BRANCHING_NUMBERS
 
 if TYPE_CHECKING:
     from ukiyoe.train.phases import FastPhases
@@ -63,7 +65,8 @@ class PhaseGraphs:
         drawn = loss.synthesizes(phase, epoch) and nca is not None
         steps = nca.sample_steps(loss.growth.nca_step_scale(epoch)) if drawn else None
         numbers = loss.schedule_numbers(phase, epoch)
-        key: Key = (phase, steps, tuple((name, value > 0) for name, value in numbers.items()))
+        key: Key = (phase, steps, tuple((name, value > 0) for name, value in numbers.items()
+                                        if name in BRANCHING_NUMBERS))
         if self.real is None or self.real.shape != real.shape:
             self.real, self.source = torch.empty_like(real), None
             self.clear()
@@ -85,6 +88,7 @@ class PhaseGraphs:
         return {name: numbers.get(name, value) for name, value in floats.items()}  # this epoch's numbers
 
     def _load_numbers(self, numbers: dict[str, float]) -> None:
+        """This phase's schedule numbers and every learning rate into the tensors the graphs read."""
         for name, value in numbers.items():
             self._fill(name, self.numbers.setdefault(name, torch.zeros((), device=self.device)), value)
         optimizers = self.runner.experiment.optimizers
