@@ -21,7 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-import yaml
+from rig import write_params
 
 REPO = Path(__file__).resolve().parents[1]
 FAST = "TrainOptions.speed = 'fast'"
@@ -35,13 +35,6 @@ VARIANTS = {
     "fast+channels_last": [FAST, CHANNELS_LAST],
     "fast+bf16+channels_last": [FAST, BF16, CHANNELS_LAST],
 }
-
-
-def write_params(path: Path, profile: str, count: int, batch_size: int, epochs: int, resolution: int) -> None:
-    params = yaml.safe_load((REPO / "params.yaml").read_text())
-    params.update(profile=profile, batch_size=batch_size, epochs=epochs, resolution=resolution)
-    params["data"] = {**params.get("data", {}), "source": "synthetic", "count": count}
-    path.write_text(yaml.safe_dump(params, sort_keys=False))
 
 
 def run(command: list[str], env: dict[str, str], timeout: float | None = None) -> str | None:
@@ -85,7 +78,7 @@ def main() -> None:
     env = {**os.environ, "UKIYOE_RUNS_DIR": str(work / "sacred")}
     python = [sys.executable, "-m", "ukiyoe"]
     params = work / "params.yaml"
-    write_params(params, args.profile, args.count, args.batch_sizes[0], args.epochs, args.resolution)
+    write_params(params, args.profile, args.batch_sizes[0], args.resolution, args.epochs, args.count)
     failure = run([*python, "prepare", "--params", str(params), "--out", str(work / "prepared")], env)
     if failure:
         sys.exit(f"ukiyoe prepare {failure}")
@@ -99,7 +92,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     summaries = {}
     for batch_size in args.batch_sizes:
-        write_params(params, args.profile, args.count, batch_size, args.epochs, args.resolution)
+        write_params(params, args.profile, batch_size, args.resolution, args.epochs, args.count)
         for name in args.variants:
             out = work / f"{batch_size}-{name.replace('+', '_')}"
             binds = [part for bind in VARIANTS[name] for part in ("--bind", bind)]

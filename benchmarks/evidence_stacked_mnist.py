@@ -31,6 +31,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from compressed_schedule import schedule_binds  # noqa: E402
+from rig import write_params  # noqa: E402
 from stacked_mnist_report import ablation_markdown, summarise, table_markdown, write_grid  # noqa: E402
 
 from ukiyoe.common.mps import mps_daemon  # noqa: E402
@@ -79,16 +80,6 @@ def parse_spec(text: str, seed: int) -> RunSpec:
         if kind == "without"
         else RunSpec(experiment, seed, with_fix=fix)
     )
-
-
-def write_params(work: Path, args: argparse.Namespace) -> Path:
-    params = work / "params.yaml"
-    params.write_text(
-        f"seed: 0\nprofile: {args.profile}\ngen_lr: 5.0e-05\ndisc_lr: 2.0e-04\nnca_lr: 2.0e-05\n"
-        f"transformer_lr: 1.0e-04\nepochs: {args.epochs}\nbatch_size: {args.batch_size}\nresolution: 32\n"
-        f"data:\n  source: stacked_mnist\n  count: {args.count}\n"
-    )
-    return params
 
 
 def train_command(spec: RunSpec, work: Path, params: Path, args: argparse.Namespace) -> list[str]:
@@ -298,7 +289,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     work = args.work or args.out / "work"
     work.mkdir(parents=True, exist_ok=True)
-    params = write_params(work, args)
+    params = work / "params.yaml"
+    write_params(params, args.profile, args.batch_size, 32, args.epochs, args.count, source="stacked_mnist")
     started = time.monotonic()
     subprocess.run(
         [sys.executable, "-m", "ukiyoe", "prepare", "--params", str(params), "--out", str(work / "prepared")],

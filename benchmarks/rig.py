@@ -48,10 +48,11 @@ class Rig:
 
 
 def write_params(path: Path, profile: str, batch_size: int, resolution: int, epochs: int = 300,
-                 count: int = 4096) -> None:
+                 count: int = 4096, source: str = "synthetic") -> None:
+    """A benchmark run's params.yaml: the committed one (its learning rates and seed) with these sizes."""
     params = yaml.safe_load((REPO / "params.yaml").read_text())
     params.update(profile=profile, batch_size=batch_size, epochs=epochs, resolution=resolution)
-    params["data"] = {**params.get("data", {}), "source": "synthetic", "count": count}
+    params["data"] = {**params.get("data", {}), "source": source, "count": count}
     path.write_text(yaml.safe_dump(params, sort_keys=False))
 
 

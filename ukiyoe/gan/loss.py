@@ -133,8 +133,7 @@ class GANLoss:
         runner fills before each replay), so a schedule moving needs no new recording."""
         if phase == "critic":
             return {"critic_trains": float(self.isolation.critic_trains(epoch))}
-        sigma = self.instance_noise.sigma_at(epoch) if self.instance_noise is not None else 0.0
-        numbers = {"instance_noise": sigma}
+        numbers = {"instance_noise": self._sigma(epoch)}
         if phase == "G":
             weight = self.isolation.weight(epoch) if self.networks.critic is not None else 0.0
             return {**numbers, "critic_weight": weight, "isolation_phase": float(self.isolation.phase(epoch)),
@@ -164,8 +163,11 @@ class GANLoss:
             return self._generator(real, z, epoch)
         raise ValueError(f"unknown phase {phase!r}; expected one of {PHASES}")
 
+    def _sigma(self, epoch: int) -> float:
+        return self.instance_noise.sigma_at(epoch) if self.instance_noise is not None else 0.0
+
     def _noisy(self, images: torch.Tensor, epoch: int) -> torch.Tensor:
-        sigma = self.schedule_numbers("D", epoch)["instance_noise"]
+        sigma = self._sigma(epoch)
         if self.instance_noise is None or sigma == 0:
             return images
         return self.instance_noise(images, self._number("instance_noise", sigma))
@@ -188,8 +190,7 @@ class GANLoss:
             loss = loss + penalty
             stats["gradient_penalty"] = penalty.detach()
         loss.backward()
-        return {"d_loss": loss.detach(), **stats,
-                "instance_noise": self.schedule_numbers("D", epoch)["instance_noise"]}
+        return {"d_loss": loss.detach(), **stats, "instance_noise": self._sigma(epoch)}
 
     def _zero_centered_discriminator(self, real: torch.Tensor, fake: torch.Tensor, target: float, epoch: int
                                      ) -> Stats:
