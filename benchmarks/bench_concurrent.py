@@ -2,7 +2,7 @@
 
 The runs are what ``ukiyoe ablate`` queues: the experiment with every fix and one run per fix with that fix
 left out (``ukiyoe train --without-fix``). Each is a real ``ukiyoe train`` process on data made once by
-``ukiyoe prepare``; all start together (as ``dvc exp run --run-all --jobs N`` starts N workers; DVC itself
+``ukiyoe prepare``; all start together (as ``dvc queue start --jobs N`` starts N workers; DVC itself
 is not involved here). Reported: total images trained by all runs over the wall time from start to the last
 exit (start-up included), the sum of the runs' steady rates (after their first epoch), their peak GPU
 memory, and the same for one eager process of the reference run alone.

@@ -16,6 +16,7 @@ import json
 import math
 import re
 import subprocess
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -158,18 +159,27 @@ def queue_ablation(repo: Path, runs: Sequence[PlannedRun], round_tag: str, set_p
     return names
 
 
-def run_queue(repo: Path, jobs: int, names: Sequence[str], timeout_s: float) -> list[ExperimentRecord]:
-    """Run the queue with N workers and block until it is empty (``dvc exp run --run-all -j N``: the
-    blocking form of ``dvc queue start -j N``; on one GPU the N runs share it). A failed run is not an error
-    here: it is reported as not measured. Returns the experiments afterwards."""
-    run_dvc(repo, "exp", "run", "--run-all", "--jobs", str(jobs), check=False, timeout=timeout_s)
-    records = exp_show(repo)
-    states = {record.name: record.state for record in records if record.name in names}
-    pending = sorted(name for name in names if states.get(name, "queued") in PENDING_STATES)
-    if pending:
-        raise UkiyoeError(f"ablation runs {', '.join(pending)} in {repo} did not finish; "
-                          "see 'dvc queue status' and 'dvc queue logs NAME'")
-    return records
+def run_queue(repo: Path, jobs: int, names: Sequence[str], timeout_s: float, poll_s: float = 3.0
+              ) -> list[ExperimentRecord]:
+    """Start N queue workers (``dvc queue start -j N``; on one GPU the N runs share it) and wait until every
+    named run has finished, by the states ``dvc exp show`` reports, then stop the workers. Not
+    ``dvc exp run --run-all``: it waits for its workers to exit, and a DVC worker can stay up after the
+    queue is empty (treeverse/dvc#10398, seen here), which blocks it with every run done. A failed run is
+    not an error here: it is reported as not measured. Returns the experiments afterwards."""
+    run_dvc(repo, "queue", "start", "--jobs", str(jobs))
+    deadline = time.monotonic() + timeout_s
+    while True:
+        records = exp_show(repo)
+        states = {record.name: record.state for record in records if record.name in names}
+        pending = sorted(name for name in names if states.get(name, "queued") in PENDING_STATES)
+        if not pending:
+            run_dvc(repo, "queue", "stop", check=False)
+            return records
+        if time.monotonic() > deadline:
+            raise UkiyoeError(f"ablation runs {', '.join(pending)} in {repo} did not finish in "
+                              f"{timeout_s:.0f} s; they go on in the background: see 'dvc queue status' and "
+                              "'dvc queue logs NAME'")
+        time.sleep(poll_s)
 
 
 def latest_round(records: Sequence[ExperimentRecord]) -> str:

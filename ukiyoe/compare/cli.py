@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     ablate.add_argument("--queue", action="store_true", help="queue the references and the runs per fix")
     ablate.add_argument("--run", action="store_true",
-                        help="run the queue with --jobs workers ('dvc exp run --run-all') and wait")
+                        help="run the queue with --jobs workers ('dvc queue start') and wait for its runs")
     ablate.add_argument("--collect", action="store_true", help="write ranking.md and ranking.json")
     ablate.add_argument("--seeds", type=int, default=3, metavar="K", help="seeds 0..K-1 per run (default: 3)")
     ablate.add_argument("--experiment", type=Path, default=Path("experiments/fixed.gin"),
