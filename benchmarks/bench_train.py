@@ -34,6 +34,7 @@ VARIANTS = {
     "fast+bf16": [FAST, BF16],
     "fast+channels_last": [FAST, CHANNELS_LAST],
     "fast+bf16+channels_last": [FAST, BF16, CHANNELS_LAST],
+    "fast+compile": [FAST, "TrainOptions.compile = True"],
 }
 
 
@@ -70,6 +71,8 @@ def main() -> None:
     parser.add_argument("--variants", nargs="+", default=["eager", "fast"], choices=list(VARIANTS))
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds allowed per variant")
     parser.add_argument("--json", type=Path, default=None, help="also write all summaries here")
+    parser.add_argument("--bind", action="append", default=[],
+                        help="a gin binding added to every variant (repeatable), e.g. to leave a part out")
     args = parser.parse_args()
 
     import torch
@@ -86,6 +89,7 @@ def main() -> None:
     print(
         f"{device}, torch {torch.__version__}, {datetime.date.today()}, {args.experiment} profile "
         f"{args.profile}, {args.count} images at {args.resolution}px, {args.epochs} epochs"
+        + "".join(f", --bind {bind!r}" for bind in args.bind)
     )
     print("| batch | variant | images/s after epoch 1 | images/s whole run | peak GPU GiB | wall s "
           "| CUDA graphs |")
@@ -95,7 +99,7 @@ def main() -> None:
         write_params(params, args.profile, batch_size, args.resolution, args.epochs, args.count)
         for name in args.variants:
             out = work / f"{batch_size}-{name.replace('+', '_')}"
-            binds = [part for bind in VARIANTS[name] for part in ("--bind", bind)]
+            binds = [part for bind in [*VARIANTS[name], *args.bind] for part in ("--bind", bind)]
             command = [
                 *python,
                 "train",

@@ -1,7 +1,7 @@
 """Do N steps of ``speed = 'fast'`` train the same run as the eager reference? Per-step values compared.
 
 In-process (``benchmarks/rig.py``), same seed, deterministic kernels where PyTorch has them (TF32 off, cuDNN
-deterministic, no autotuning), values read after every step. Three runs:
+deterministic, no autotuning), values read after every step. Runs:
 
 * ``eager``: the reference;
 * ``eager, NCA folded``: eager with the NCA perception folded into its first layer, as the fast path does,
@@ -10,7 +10,9 @@ deterministic, no autotuning), values read after every step. Three runs:
 * ``fast``;
 * ``eager, autotuned``: eager with cuDNN free to pick its fastest kernels (what an eager run on a GPU does):
   the same arithmetic in another rounding order, so its distance from ``eager`` is the reference's own
-  float noise after N chaotic GAN steps.
+  float noise after N chaotic GAN steps;
+* with ``--compile``, ``fast + compile``: fast with ``TrainOptions.compile`` (the NCA step and the
+  generator through torch.compile), held to the same rules as ``fast``.
 
 Tolerances: folded-vs-fast within 1e-3 absolute at every one of the first 20 steps; fast-vs-eager means
 over the second half within 2 %, or within twice the autotuned run's distance from eager where that is
@@ -38,10 +40,10 @@ KEYS = ("d_loss", "d_real", "d_fake", "gradient_penalty", "critic_loss", "g_loss
 EARLY_STEPS, EARLY_ATOL, MEAN_RTOL = 20, 1e-3, 0.02
 
 
-def record(args: argparse.Namespace, speed: str, folded: bool, autotuned: bool = False
-           ) -> list[dict[str, float]]:
+def record(args: argparse.Namespace, speed: str, folded: bool, autotuned: bool = False,
+           binds: tuple[str, ...] = ()) -> list[dict[str, float]]:
     rig = build_rig(args.experiment, args.profile, args.batch_size, args.resolution,
-                    [f"TrainOptions.speed = '{speed}'"])
+                    [f"TrainOptions.speed = '{speed}'", *binds])
     torch.backends.cudnn.benchmark = autotuned
     torch.backends.cudnn.deterministic = not autotuned
     torch.backends.cuda.matmul.allow_tf32 = False
@@ -77,29 +79,43 @@ def main() -> None:
     add_run_arguments(parser)
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--compile", action="store_true",
+                        help="also check fast with TrainOptions.compile (the NCA step and G compiled)")
     args = parser.parse_args()
     eager, folded = record(args, "eager", False), record(args, "eager", True)
-    fast, autotuned = record(args, "fast", False), record(args, "eager", False, autotuned=True)
-    graphs_only, overall, noise = compare(folded, fast), compare(eager, fast), compare(eager, autotuned)
+    autotuned = record(args, "eager", False, autotuned=True)
+    noise = compare(eager, autotuned)
+    variants = {"fast": ()} | ({"fast + compile": ("TrainOptions.compile = True",)} if args.compile else {})
+    print(f"{args.steps} steps, {args.profile} profile, {args.resolution}px, batch {args.batch_size}, "
+          f"torch {torch.__version__}")
+    report = {"autotuned": noise}
+    for name, binds in variants.items():
+        report[name] = check(name, compare(folded, fast := record(args, "fast", False, binds=binds)),
+                             compare(eager, fast), noise)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+
+
+def check(name: str, graphs_only: dict, overall: dict, noise: dict) -> dict[str, object]:
+    """Prints the variant's table and verdicts; returns them."""
     tolerance = {key: max(MEAN_RTOL, 2 * noise[key]["mean_rel_diff"]) for key in overall}
     passed_graphs = all(v["max_abs_first_steps"] <= EARLY_ATOL for v in graphs_only.values())
     passed_means = all(v["mean_rel_diff"] <= tolerance[key] for key, v in overall.items())
-    print(f"{args.steps} steps, {args.profile} profile, {args.resolution}px, batch {args.batch_size}, "
-          f"torch {torch.__version__}")
-    print("| value | folded vs fast: max abs, first 20 | all steps | eager vs fast: mean 2nd half "
-          "(eager / fast) | rel diff | eager vs eager autotuned: rel diff | tolerance |")
-    print("|---|---|---|---|---|---|---|")
+    print(f"\n{name}:\n")
+    print(f"| value | folded vs {name}: max abs, first 20 | all steps | eager vs {name}: mean 2nd half "
+          f"(eager / {name}) | rel diff | eager vs eager autotuned: max abs, first 20 | rel diff | "
+          "tolerance |")
+    print("|---|---|---|---|---|---|---|---|")
     for key, row in overall.items():
         graph = graphs_only[key]
         print(f"| {key} | {graph['max_abs_first_steps']:.2e} | {graph['max_abs_all']:.2e} | "
               f"{row['mean_second_half']:.4f} / {row['other_mean_second_half']:.4f} | "
-              f"{row['mean_rel_diff']:.2%} | {noise[key]['mean_rel_diff']:.2%} | {tolerance[key]:.2%} |")
-    print(f"graphs and deferred reads (first {EARLY_STEPS} steps within {EARLY_ATOL}): "
+              f"{row['mean_rel_diff']:.2%} | {noise[key]['max_abs_first_steps']:.2e} | "
+              f"{noise[key]['mean_rel_diff']:.2%} | {tolerance[key]:.2%} |")
+    print(f"{name}: graphs and deferred reads (first {EARLY_STEPS} steps within {EARLY_ATOL}): "
           f"{'pass' if passed_graphs else 'FAIL'}; second-half means within tolerance: "
           f"{'pass' if passed_means else 'FAIL'}")
-    if args.json:
-        args.json.write_text(json.dumps({"graphs_only": graphs_only, "overall": overall, "autotuned": noise,
-                                         "passed": [passed_graphs, passed_means]}, indent=2))
+    return {"graphs_only": graphs_only, "overall": overall, "passed": [passed_graphs, passed_means]}
 
 
 if __name__ == "__main__":

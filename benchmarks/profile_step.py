@@ -35,7 +35,8 @@ SYNC_EVENTS = ("cudaStreamSynchronize", "cudaDeviceSynchronize", "aten::_local_s
 # Copies; one from pageable host memory to the GPU also waits for the queue.
 COPY_EVENTS = ("cudaMemcpyAsync",)
 TOP_KERNELS = 15
-PARTS = ("step", "data", "phase D", "phase Dreg", "phase critic", "phase G", "NCA forward",
+PARTS = ("step", "data", "phase D", "phase Dreg", "phase critic", "phase D+critic", "phase Dreg+critic",
+         "phase G", "NCA forward",
          "gradient penalty (forward + input gradient)", "EMA", "watchdog check", "host read of step values")
 
 
@@ -57,7 +58,7 @@ def label_parts(rig: Rig) -> None:
     experiment = trainer.experiment
     trainer.batches.batch = labelled("data", trainer.batches.batch)
     runner = trainer.stepper.runner
-    runner.run = labelled(lambda phase, *_: f"phase {phase}", runner.run)
+    runner.run = labelled(lambda group, *_: f"phase {'+'.join(group)}", runner.run)
     runner.read = labelled("host read of step values", runner.read)
     trainer.guard.check = labelled("watchdog check", trainer.guard.check)
     trainer.train_step = labelled("step", trainer.train_step)

@@ -11,11 +11,18 @@ replay order: inputs, weights, optimizer state and the value sums are allocated 
 gradients a graph leaves in it are dead between phases (each phase drops all gradients first, as the
 eager path does, so the same parameters are skipped by the optimizers).
 
-The first time a key runs it runs eagerly on the recording stream: that allocates gradients and optimizer
-state and lets cuDNN pick its kernels outside a capture (a new key can be a new computation: G's loss takes
-the critic in when its isolation ends). A phase that cannot be recorded stays eager; the CUDA generator's
+Phases that touch disjoint networks (``phases.concurrent_groups``: D and the critic) are recorded into one
+graph as two branches, on two streams from one fork, so the GPU runs their small kernels side by side; the
+key is then one phase key per branch. The host issues the branches in the step's order, so each random
+draw (its place in the generator's stream is fixed at recording) is the one the phases make one after
+another, and the results are those of the phases run in turn.
+
+The first time a computation (phases and branches) runs it runs eagerly on the recording stream: that
+allocates gradients and optimizer state and lets cuDNN pick its kernels outside a capture (G's loss takes
+the critic in when its isolation ends). Another NCA step count is the same kernels, more or fewer of them:
+it is recorded the first time it comes. A phase that cannot be recorded stays eager; the CUDA generator's
 state is put back as it was before the failed capture and the other phases are recorded again, in a fresh
-memory pool, against it.
+memory pool, against it; a group whose joint recording fails runs as one graph per phase.
 """
 
 from __future__ import annotations
@@ -31,19 +38,30 @@ from ukiyoe.gan.loss import BRANCHING_NUMBERS
 if TYPE_CHECKING:
     from ukiyoe.train.phases import FastPhases
 
-Key = tuple[str, int | None, tuple[tuple[str, bool], ...]]
+PhaseKey = tuple[str, int | None, tuple[tuple[str, bool], ...]]
+Key = tuple[PhaseKey, ...]  # one per phase of a group, in the step's order
+
+
+def _names(key: Key) -> tuple[str, ...]:
+    return tuple(phase_key[0] for phase_key in key)
+
+
+def _branches(key: Key) -> tuple[tuple[tuple[str, bool], ...], ...]:
+    return tuple(phase_key[2] for phase_key in key)
 
 
 class PhaseGraphs:
     def __init__(self, runner: FastPhases, device: torch.device) -> None:
         self.runner, self.device = runner, device
         self.stream = torch.cuda.Stream(device)
+        self.side = torch.cuda.Stream(device)  # the second branch of a group's graph
         index = device.index if device.index is not None else torch.cuda.current_device()
         self.generator = torch.cuda.default_generators[index]
         self.pool = torch.cuda.graph_pool_handle()
         self.graphs: dict[Key, tuple[torch.cuda.CUDAGraph, dict[str, float]]] = {}
-        self.warm: set[Key] = set()
+        self.warm: set[tuple[tuple[str, ...], tuple]] = set()  # computations run once (names, branches)
         self.eager_only: set[str] = set()
+        self.apart: set[tuple[str, ...]] = set()  # groups whose joint capture failed: one phase per graph
         self.recorded = 0
         self.real: torch.Tensor | None = None
         self.source: torch.Tensor | None = None  # the batch last copied into ``real`` (one copy per step)
@@ -60,32 +78,45 @@ class PhaseGraphs:
         self.graphs.clear()
         self.warm.clear()
 
-    def run(self, phase: str, real: torch.Tensor, epoch: int) -> dict[str, float]:
-        loss, nca = self.runner.experiment.loss, self.runner.experiment.networks.generator.nca
-        drawn = loss.synthesizes(phase, epoch) and nca is not None
-        steps = nca.sample_steps(loss.growth.nca_step_scale(epoch)) if drawn else None
-        numbers = loss.schedule_numbers(phase, epoch)
-        key: Key = (phase, steps, tuple((name, value > 0) for name, value in numbers.items()
-                                        if name in BRANCHING_NUMBERS))
+    def run(self, group: tuple[str, ...], real: torch.Tensor, epoch: int) -> dict[str, float]:
+        if len(group) > 1 and (group in self.apart or self.eager_only & set(group)):
+            values: dict[str, float] = {}
+            for phase in group:
+                values.update(self.run((phase,), real, epoch))
+            return values
         if self.real is None or self.real.shape != real.shape:
             self.real, self.source = torch.empty_like(real), None
             self.clear()
         if real is not self.source:
             self.real.copy_(real)
             self.source = real
+        key, numbers = self._key(group, epoch)
         self._load_numbers(numbers)
-        fixed = nca.steps_drawn(steps) if steps is not None else contextlib.nullcontext()
-        with fixed:
-            if key not in self.graphs:
-                if key not in self.warm or phase in self.eager_only:
-                    self.warm.add(key)
-                    return self._eager(phase, epoch)
-                self._record(key, epoch)
-            if key not in self.graphs:
-                return self._eager(phase, epoch)
+        if key not in self.graphs:
+            computation = (_names(key), _branches(key))
+            if computation not in self.warm or group[0] in self.eager_only:
+                self.warm.add(computation)
+                return self._issue(key, epoch)
+            self._record(key, epoch)
+            if key not in self.graphs:  # the capture failed: this once eagerly, with the counts drawn
+                return self._issue(key, epoch)
         graph, floats = self.graphs[key]
         graph.replay()
         return {name: numbers.get(name, value) for name, value in floats.items()}  # this epoch's numbers
+
+    def _key(self, group: tuple[str, ...], epoch: int) -> tuple[Key, dict[str, float]]:
+        """Each phase's NCA step count, drawn on the host in the step's order (where each phase itself
+        would draw it), and its schedule numbers."""
+        loss, nca = self.runner.experiment.loss, self.runner.experiment.networks.generator.nca
+        key, numbers = [], {}
+        for phase in group:
+            drawn = loss.synthesizes(phase, epoch) and nca is not None
+            steps = nca.sample_steps(loss.growth.nca_step_scale(epoch)) if drawn else None
+            phase_numbers = loss.schedule_numbers(phase, epoch)
+            numbers.update(phase_numbers)
+            key.append((phase, steps, tuple((name, value > 0) for name, value in phase_numbers.items()
+                                            if name in BRANCHING_NUMBERS)))
+        return tuple(key), numbers
 
     def _load_numbers(self, numbers: dict[str, float]) -> None:
         """This phase's schedule numbers and every learning rate into the tensors the graphs read."""
@@ -100,35 +131,52 @@ class PhaseGraphs:
             tensor.fill_(value)
             self.loaded[slot] = value
 
-    def _eager(self, phase: str, epoch: int) -> dict[str, float]:
+    def _issue(self, key: Key, epoch: int, graph: torch.cuda.CUDAGraph | None = None) -> dict[str, float]:
+        """Runs (or, given ``graph``, records) the group: the first phase on ``stream``, a second one on
+        ``side`` from the same starting point, joined at the end. Issued in the step's order, so the random
+        draws are the ones the phases make one after another."""
         assert self.real is not None
-        self.stream.wait_stream(torch.cuda.current_stream(self.device))
+        nca = self.runner.experiment.networks.generator.nca
+        current = torch.cuda.current_stream(self.device)
+        self.stream.wait_stream(current)
+        floats: dict[str, float] = {}
         with torch.cuda.stream(self.stream):
-            values = self.runner.phase(phase, self.real, epoch)
-            self.runner.means.add(values)
-        torch.cuda.current_stream(self.device).wait_stream(self.stream)
-        return {name: float(value) for name, value in values.items() if not isinstance(value, torch.Tensor)}
-
-    def _record(self, key: Key, epoch: int) -> None:
-        assert self.real is not None
-        phase = key[0]
-        for old in [old for old in self.graphs if old[0] == phase and old[2] != key[2]]:
-            del self.graphs[old]  # recorded for the branches of an earlier epoch
-        self.warm -= {old for old in self.warm if old[0] == phase and old[2] != key[2]}
-        graph = torch.cuda.CUDAGraph()
-        before = self.generator.clone_state()  # a failed capture leaves the generator in capture mode
-        self.stream.wait_stream(torch.cuda.current_stream(self.device))
-        try:
-            with self._capturable(), torch.cuda.stream(self.stream):
+            if graph is not None:
                 graph.capture_begin(pool=self.pool)
-                try:
-                    values = self.runner.phase(phase, self.real, epoch)
-                    self.runner.means.add(values)
-                except BaseException:
+            try:
+                if len(key) > 1:
+                    self.side.wait_stream(self.stream)  # fork: the second branch starts where the first does
+                for index, (phase, steps, _) in enumerate(key):
+                    fixed = nca.steps_drawn(steps) if steps is not None else contextlib.nullcontext()
+                    with fixed, torch.cuda.stream(self.stream if index == 0 else self.side):
+                        values = self.runner.phase(phase, self.real, epoch)
+                        self.runner.means.add(values)
+                    floats.update({name: float(value) for name, value in values.items()
+                                   if not isinstance(value, torch.Tensor)})
+                if len(key) > 1:
+                    self.stream.wait_stream(self.side)  # join
+            except BaseException:
+                if graph is not None:
+                    with contextlib.suppress(Exception):
+                        self.stream.wait_stream(self.side)
                     with contextlib.suppress(Exception):
                         graph.capture_end()
-                    raise
+                raise
+            if graph is not None:
                 graph.capture_end()
+        current.wait_stream(self.stream)
+        return floats
+
+    def _record(self, key: Key, epoch: int) -> None:
+        names = _names(key)
+        for old in [old for old in self.graphs if _names(old) == names and _branches(old) != _branches(key)]:
+            del self.graphs[old]  # recorded for the branches of an earlier epoch
+        self.warm -= {old for old in self.warm if old[0] == names and old[1] != _branches(key)}
+        graph = torch.cuda.CUDAGraph()
+        before = self.generator.clone_state()  # a failed capture leaves the generator in capture mode
+        try:
+            with self._capturable():
+                floats = self._issue(key, epoch, graph)
         except Exception as error:  # noqa: BLE001 - any op that cannot be recorded: this phase stays eager
             # The failed capture left the generator's state in capture mode and the memory pool in
             # allocate-to-pool mode (capture_end raised before releasing it), and every graph recorded so
@@ -137,12 +185,15 @@ class PhaseGraphs:
             torch.cuda.current_stream(self.device).wait_stream(self.stream)
             self.clear()
             self.pool = torch.cuda.graph_pool_handle()
-            self.eager_only.add(phase)
-            warnings.warn(f"phase {phase} cannot be recorded as a CUDA graph, it stays eager: {error}",
-                          stacklevel=2)
+            self.side = torch.cuda.Stream(self.device)  # it may still belong to the broken capture
+            if len(names) > 1:
+                self.apart.add(names)
+                what = f"phases {'+'.join(names)} cannot be recorded together, they run one by one"
+            else:
+                self.eager_only.add(names[0])
+                what = f"phase {names[0]} cannot be recorded as a CUDA graph, it stays eager"
+            warnings.warn(f"{what}: {error}", stacklevel=2)
             return
-        torch.cuda.current_stream(self.device).wait_stream(self.stream)
-        floats = {name: float(value) for name, value in values.items() if not isinstance(value, torch.Tensor)}
         self.graphs[key] = (graph, floats)
         self.recorded += 1
 

@@ -4,7 +4,8 @@ A phase zeroes gradients, draws z, lets ``GANLoss`` fill gradients, averages the
 their norms and steps the phase's optimizers (after ``G``, the EMA follows). ``EagerPhases`` is the
 reference: each phase as written, its values read to the host right away. ``FastPhases`` reads nothing
 inside a step: values are summed on the device (``DeviceMeans``) and read when the loop asks, and on a
-single CUDA device each phase is replayed from a CUDA graph (``ukiyoe.train.graphs``).
+single CUDA device each phase is replayed from a CUDA graph (``ukiyoe.train.graphs``), and phases that
+touch disjoint networks (D and the critic) share one graph, on two streams, so their small kernels overlap.
 """
 
 from __future__ import annotations
@@ -28,6 +29,31 @@ PHASE_OPTIMIZERS = {
     "critic": ("critic",),
     "G": ("generator", "nca"),
 }
+# The networks each phase's loss reads (G's EMA follows G's step, so only G touches it).
+PHASE_READS = {
+    "D": ("generator", "nca", "discriminator"),
+    "Dreg": ("discriminator",),
+    "critic": ("generator", "nca", "critic"),
+    "G": ("generator", "nca", "discriminator", "critic"),
+}
+
+
+def independent(first: str, second: str) -> bool:
+    """Whether two phases may run at the same time: neither steps a network the other reads or steps."""
+    return not (set(PHASE_OPTIMIZERS[first]) & {*PHASE_READS[second], *PHASE_OPTIMIZERS[second]}
+                or set(PHASE_OPTIMIZERS[second]) & set(PHASE_READS[first]))
+
+
+def concurrent_groups(phases: Iterable[str]) -> list[tuple[str, ...]]:
+    """The step's phases in order, each joined to the group before it when independent of all of it
+    (D and the critic: the critic trains on its own fakes and steps only itself)."""
+    groups: list[tuple[str, ...]] = []
+    for phase in phases:
+        if groups and all(independent(phase, other) for other in groups[-1]):
+            groups[-1] = (*groups[-1], phase)
+        else:
+            groups.append((phase,))
+    return groups
 
 
 def gradient_norm(parameters: Iterable[torch.nn.Parameter]) -> torch.Tensor | float:
@@ -71,8 +97,19 @@ class PhaseRunner:
             update_ema(self.experiment.ema, self.experiment.networks.generator, self.options.ema_beta)
         return values
 
-    def run(self, phase: str, real: torch.Tensor, epoch: int) -> dict[str, float]:
-        """Runs ``phase``; returns the values the host holds now (floats)."""
+    def groups(self, phases: Iterable[str]) -> list[tuple[str, ...]]:
+        """How a step's phases run: one after another (a runner may run independent ones together)."""
+        return [(phase,) for phase in phases]
+
+    def run_step(self, phases: Iterable[str], real: torch.Tensor, epoch: int) -> dict[str, float]:
+        """Runs the step's phases in order; returns the values the host holds now (floats)."""
+        values: dict[str, float] = {}
+        for group in self.groups(phases):
+            values.update(self.run(group, real, epoch))
+        return values
+
+    def run(self, group: tuple[str, ...], real: torch.Tensor, epoch: int) -> dict[str, float]:
+        """Runs ``group``'s phases (their effects as if one after another); returns the host's values."""
         raise NotImplementedError
 
     def read(self) -> Totals:
@@ -90,12 +127,15 @@ class PhaseRunner:
 class EagerPhases(PhaseRunner):
     """The reference: every phase's values on the host after the phase (one copy per phase)."""
 
-    def run(self, phase: str, real: torch.Tensor, epoch: int) -> dict[str, float]:
-        values = self.phase(phase, real, epoch)
-        tensors = [name for name, value in values.items() if isinstance(value, torch.Tensor)]
-        host = torch.stack([values[name].float() for name in tensors]).tolist() if tensors else []
-        floats = {name: float(value) for name, value in values.items() if name not in tensors}
-        return {**floats, **dict(zip(tensors, host, strict=True))}
+    def run(self, group: tuple[str, ...], real: torch.Tensor, epoch: int) -> dict[str, float]:
+        result: dict[str, float] = {}
+        for phase in group:
+            values = self.phase(phase, real, epoch)
+            tensors = [name for name, value in values.items() if isinstance(value, torch.Tensor)]
+            host = torch.stack([values[name].float() for name in tensors]).tolist() if tensors else []
+            floats = {name: float(value) for name, value in values.items() if name not in tensors}
+            result.update({**floats, **dict(zip(tensors, host, strict=True))})
+        return result
 
 
 class FastPhases(PhaseRunner):
@@ -107,19 +147,27 @@ class FastPhases(PhaseRunner):
         self.means = DeviceMeans(device)
         nca = experiment.networks.generator.nca
         if nca is not None:
-            nca.prefer_speed()
+            nca.prefer_speed(compiled_batch=batch_size if options.compile else None)
         self.graphs = None
         if device.type == "cuda" and not context.enabled:
             from ukiyoe.train.graphs import PhaseGraphs
 
             self.graphs = PhaseGraphs(self, device)
 
-    def run(self, phase: str, real: torch.Tensor, epoch: int) -> dict[str, float]:
+    def groups(self, phases: Iterable[str]) -> list[tuple[str, ...]]:
+        """With CUDA graphs, independent phases are recorded into one graph on two streams."""
+        return concurrent_groups(phases) if self.graphs is not None else super().groups(phases)
+
+    def run(self, group: tuple[str, ...], real: torch.Tensor, epoch: int) -> dict[str, float]:
         if self.graphs is not None:
-            return self.graphs.run(phase, real, epoch)
-        values = self.phase(phase, real, epoch)
-        self.means.add(values)
-        return {name: float(value) for name, value in values.items() if not isinstance(value, torch.Tensor)}
+            return self.graphs.run(group, real, epoch)
+        result: dict[str, float] = {}
+        for phase in group:
+            values = self.phase(phase, real, epoch)
+            self.means.add(values)
+            result.update({name: float(value) for name, value in values.items()
+                           if not isinstance(value, torch.Tensor)})
+        return result
 
     def read(self) -> Totals:
         return self.means.read()

@@ -21,16 +21,17 @@ class Stepper:
         """D step number ``step`` (0-based) in ``epoch``; G (and the EMA) follows once ``n_critic`` D steps
         have run. Returns the values on the host now; the runner keeps the others until ``read``."""
         experiment = self.experiment
-        values = self.runner.run("D", real, epoch)
+        phases = ["D"]
         interval = experiment.loss.dreg_interval
         if interval and (step + 1) % interval == 0:
-            values.update(self.runner.run("Dreg", real, epoch))
+            phases.append("Dreg")
         if experiment.networks.critic is not None:
-            values.update(self.runner.run("critic", real, epoch))
+            phases.append("critic")
         self.d_since_g += 1
         if self.d_since_g >= n_critic:
-            values.update(self.runner.run("G", real, epoch))
+            phases.append("G")
             self.d_since_g = 0
+        values = self.runner.run_step(phases, real, epoch)
         values.update({f"lr/{name}": optimizer.param_groups[0]["lr"]
                        for name, optimizer in experiment.optimizers.items()})
         return values

@@ -7,7 +7,7 @@ the cells (``fire_rate``) apply it. Cells whose neighbourhood alpha falls to ``a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -89,6 +89,7 @@ class NCARefiner(nn.Module):
         self.checkpoint_steps = checkpoint_steps
         self.fused_perception = False
         self._fixed_steps: int | None = None
+        self._compiled: tuple[int, Callable[..., torch.Tensor]] | None = None  # (batch size, step)
         kernels = torch.stack([IDENTITY, SOBEL_X, SOBEL_X.T] + ([LAPLACIAN] if laplacian else []))
         # Depthwise filtering written as one dense conv with block-diagonal weights: same result, and several
         # times faster on CPU than a grouped conv with this few channels.
@@ -133,12 +134,24 @@ class NCARefiner(nn.Module):
         finally:
             self._fixed_steps = None
 
-    def prefer_speed(self) -> None:
+    def prefer_speed(self, compiled_batch: int | None = None) -> None:
         """Same rule, fewer kernels: the fixed perception filters are folded into the first update layer
         (one 3×3 conv instead of conv + linear) and activations are kept instead of recomputed (checkpointing
-        cannot be recorded in a CUDA graph; memory grows with the step count)."""
+        cannot be recorded in a CUDA graph; memory grows with the step count).
+
+        ``compiled_batch``: steps on batches of this size also go through ``torch.compile``, which fuses a
+        step's normalisation, masks and update into a few kernels. Only that size (the training batch), so
+        samples and the watchdog's batches never recompile; random draws stay PyTorch's own
+        (``fallback_random``), so a compiled step draws the masks the plain one does.
+        """
         self.fused_perception = True
         self.checkpoint_steps = False
+        self._compiled = None
+        if compiled_batch is not None:
+            import torch._inductor.config as inductor_config
+
+            inductor_config.fallback_random = True
+            self._compiled = (compiled_batch, torch.compile(self._step, dynamic=False, fullgraph=True))
 
     def forward(self, image: torch.Tensor, w: torch.Tensor, steps: int | None = None,
                 step_scale: float = 1.0) -> NCAOutput:
@@ -153,11 +166,12 @@ class NCARefiner(nn.Module):
             state = state.contiguous(memory_format=torch.channels_last)
         bias = self._condition_bias(w)
         fused = self._fused_weight() if self.fused_perception else None
+        step = self._compiled[1] if self._compiled is not None and self._compiled[0] == batch else self._step
         for _ in range(steps):
             if self.checkpoint_steps and torch.is_grad_enabled():
-                state = checkpoint(self._step, state, bias, fused, use_reentrant=False)
+                state = checkpoint(step, state, bias, fused, use_reentrant=False)
             else:
-                state = self._step(state, bias, fused)
+                state = step(state, bias, fused)
         alive = self._alive(state).to(state.dtype)
         deficit = F.relu(1.0 - state[:, 3:4]).mean()
         return NCAOutput(state[:, :3].clamp(-1.0, 1.0), alive.mean().detach(), deficit, steps)
