@@ -17,11 +17,13 @@ date -u | tee -a "$out/machine.txt"
 $python benchmarks/profile_step.py --profile full --resolution "$res" --batch-size "$batch" \
   --json "$out/profile.json" 2>&1 | grep -v "^USDT\|^STAGE:" | tee "$out/profile.md"
 $python benchmarks/bench_train.py --profile full --resolution "$res" --count "$count" --epochs 3 \
-  --batch-sizes "$batch" --variants eager fast fast+bf16+channels_last \
+  --batch-sizes "$batch" --variants eager fast fast+compile fast+bf16+channels_last \
   2>&1 | tee "$out/train.md"
+$python benchmarks/bench_fast_parts.py --resolution "$res" --batch-size "$batch" --epochs 2 60 \
+  --json "$out/parts.json" 2>&1 | grep -v Warning | tee "$out/parts.md"
 $python benchmarks/bench_train.py --profile full --resolution "$res" --count "$count" --epochs 3 \
   --batch-sizes 128 256 --variants fast 2>&1 | tee -a "$out/train.md"
-$python benchmarks/check_fast.py --steps 200 --profile full --resolution "$res" --batch-size "$batch" \
+$python benchmarks/check_fast.py --steps 200 --profile full --resolution "$res" --batch-size "$batch" --compile \
   --json "$out/check.json" 2>&1 | grep -v Warning | tee "$out/check.md"
 $python benchmarks/bench_concurrent.py --profile full --resolution "$res" --batch-size "$batch" \
   --epochs 3 --count "$count" --mps --json "$out/concurrent-mps.json" 2>&1 | tee "$out/concurrent-mps.md"

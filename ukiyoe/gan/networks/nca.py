@@ -128,11 +128,11 @@ class NCARefiner(nn.Module):
     def steps_drawn(self, steps: int) -> Iterator[None]:
         """``sample_steps`` returns ``steps`` inside the block without drawing: a caller that drew the count
         beforehand (to pick the CUDA graph recorded for it) leaves the RNG stream as a plain call would."""
-        self._fixed_steps = steps
+        previous, self._fixed_steps = self._fixed_steps, steps
         try:
             yield
         finally:
-            self._fixed_steps = None
+            self._fixed_steps = previous  # nested blocks give back the outer block's count
 
     def prefer_speed(self, compiled_batch: int | None = None) -> None:
         """Same rule, fewer kernels: the fixed perception filters are folded into the first update layer
