@@ -17,7 +17,6 @@ import argparse
 import datetime
 import json
 import statistics
-import time
 from pathlib import Path
 
 import torch
@@ -43,20 +42,12 @@ def prepared(args: argparse.Namespace, name: str, epoch: int) -> Rig:
     return rig
 
 
-def timed(rig: Rig, steps: int) -> float:
-    rig.sync()
-    start = time.perf_counter()
-    rig.window(steps)
-    rig.sync()
-    return steps * rig.batch_size / (time.perf_counter() - start)
-
-
 def compare(args: argparse.Namespace, epoch: int) -> dict[str, dict[str, float]]:
     rigs = {name: prepared(args, name, epoch) for name in args.variants}
     rates: dict[str, list[float]] = {name: [] for name in rigs}
     for _ in range(args.rounds):
         for name, rig in rigs.items():
-            rates[name].append(timed(rig, args.steps))
+            rates[name].append(rig.images_per_second(args.steps))
     result = {}
     for name, found in rates.items():
         result[name] = {"median": statistics.median(found), "min": min(found), "max": max(found)}

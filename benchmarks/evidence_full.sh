@@ -3,14 +3,14 @@
 # trains the collapsed baseline and the fixed experiment side by side on one GPU, then diagnoses and compares.
 # Usage: benchmarks/evidence_full.sh OUT_DIR [EPOCHS] [COUNT]
 set -euo pipefail
-source "$(dirname "$0")/params.sh"
 out=${1:?usage: benchmarks/evidence_full.sh OUT_DIR [EPOCHS] [COUNT]}
 epochs=${2:-300}
 count=${3:-1024}
 work=$(mktemp -d)
 python=${PYTHON:-python3}
 mkdir -p "$out"
-write_params "$work/params.yaml" 0 "${PROFILE:-full}" "$epochs" 64 32 synthetic "$count"
+$python "$(dirname "$0")/write_params.py" "$work/params.yaml" --seed 0 --profile "${PROFILE:-full}" \
+  --epochs "$epochs" --batch-size 64 --resolution 32 --source synthetic --count "$count"
 export UKIYOE_RUNS_DIR="$work/sacred"
 $python -m ukiyoe prepare --params "$work/params.yaml" --out "$work/prepared"
 for side in collapsed fixed; do

@@ -5,7 +5,6 @@
 # 30 epochs (n_critic switch after 10, critic isolated to 20, isolation period to 25, ramp 25-30).
 # Usage: benchmarks/evidence_prints.sh OUT_DIR PRINTS_DIR [BUDGET_SECONDS] [COUNT]
 set -euo pipefail
-source "$(dirname "$0")/params.sh"
 out=${1:?usage: benchmarks/evidence_prints.sh OUT_DIR PRINTS_DIR [BUDGET_SECONDS] [COUNT]}
 prints=$(realpath "${2:?the folder of large prints, e.g. ../shared/data/ukiyoe_prints}")
 budget=${3:-330}
@@ -13,7 +12,8 @@ count=${4:-4096}
 python=${PYTHON:-python3}
 work="$out/work"
 mkdir -p "$work"
-write_params "$work/params.yaml" 0 full 30 64 64 prints "$count" "$prints"
+$python "$(dirname "$0")/write_params.py" "$work/params.yaml" --seed 0 --profile full --epochs 30 \
+  --batch-size 64 --resolution 64 --source prints --count "$count" --path "$prints"
 schedule=()
 while read -r bind; do schedule+=(--bind "$bind"); done < <($python "$(dirname "$0")/compressed_schedule.py" 30)
 export UKIYOE_RUNS_DIR="$work/sacred"

@@ -19,7 +19,6 @@ import datetime
 import functools
 import json
 import platform
-import time
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -73,14 +72,6 @@ def label_parts(rig: Rig) -> None:
         nca.register_forward_hook(lambda *_: ranges.pop().__exit__(None, None, None))
 
 
-def throughput(rig: Rig, steps: int) -> float:
-    rig.sync()
-    start = time.perf_counter()
-    rig.window(steps)
-    rig.sync()
-    return steps * rig.batch_size / (time.perf_counter() - start)
-
-
 def breakdown(rig: Rig, steps: int) -> tuple[dict[str, dict[str, float]], list[dict[str, Any]]]:
     """Per part: calls, host time inside its range and GPU time of the kernels it launched, per step;
     and the kernels with the most GPU time."""
@@ -112,7 +103,7 @@ def measure(args: argparse.Namespace, speed: str) -> dict[str, Any]:
     binds = [f"TrainOptions.speed = '{speed}'", *args.bind]
     rig = build_rig(args.experiment, args.profile, args.batch_size, args.resolution, binds)
     rig.window(args.warmup)
-    result: dict[str, Any] = {"images_per_second": throughput(rig, args.steps),
+    result: dict[str, Any] = {"images_per_second": rig.images_per_second(args.steps),
                               **rig.trainer.stepper.runner.describe()}
     label_parts(rig)
     result["parts"], result["top_kernels"] = breakdown(rig, args.steps)
@@ -120,7 +111,7 @@ def measure(args: argparse.Namespace, speed: str) -> dict[str, Any]:
         plain = build_rig(args.experiment, args.profile, args.batch_size, args.resolution,
                           [*binds, "GANLoss.gradient_penalty = None"])
         plain.window(args.warmup)
-        result["images_per_second_without_gradient_penalty"] = throughput(plain, args.steps)
+        result["images_per_second_without_gradient_penalty"] = plain.images_per_second(args.steps)
     return result
 
 

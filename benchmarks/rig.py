@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,13 +47,27 @@ class Rig:
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
 
+    def images_per_second(self, steps: int) -> float:
+        """``steps`` steps of ``window``, timed from an idle GPU to an idle GPU."""
+        self.sync()
+        start = time.perf_counter()
+        self.window(steps)
+        self.sync()
+        return steps * self.batch_size / (time.perf_counter() - start)
+
 
 def write_params(path: Path, profile: str, batch_size: int, resolution: int, epochs: int = 300,
-                 count: int = 4096, source: str = "synthetic") -> None:
-    """A benchmark run's params.yaml: the committed one (its learning rates and seed) with these sizes."""
+                 count: int = 4096, source: str = "synthetic", seed: int | None = None,
+                 data_path: str | None = None) -> None:
+    """A benchmark run's params.yaml: the committed one (its learning rates, and its seed unless given)
+    with these sizes and data source (``data_path``: the folder or archive a folder source reads)."""
     params = yaml.safe_load((REPO / "params.yaml").read_text())
     params.update(profile=profile, batch_size=batch_size, epochs=epochs, resolution=resolution)
+    if seed is not None:
+        params["seed"] = seed
     params["data"] = {**params.get("data", {}), "source": source, "count": count}
+    if data_path is not None:
+        params["data"]["path"] = data_path
     path.write_text(yaml.safe_dump(params, sort_keys=False))
 
 

@@ -4,14 +4,14 @@
 # and events. Expected: the collapsed side fires well before its last epoch; the fixed side stays quiet.
 # Usage: [SEED=N] benchmarks/watchdog_full.sh OUT_DIR [EPOCHS] [COUNT]
 set -euo pipefail
-source "$(dirname "$0")/params.sh"
 out=${1:?usage: benchmarks/watchdog_full.sh OUT_DIR [EPOCHS] [COUNT]}
 epochs=${2:-300}
 count=${3:-1024}
 seed=${SEED:-0}
 python=${PYTHON:-python3}
 mkdir -p "$out"
-write_params "$out/params.yaml" "$seed" full "$epochs" 64 32 synthetic "$count"
+$python "$(dirname "$0")/write_params.py" "$out/params.yaml" --seed "$seed" --profile full \
+  --epochs "$epochs" --batch-size 64 --resolution 32 --source synthetic --count "$count"
 export UKIYOE_RUNS_DIR="$out/sacred"
 $python -m ukiyoe prepare --params "$out/params.yaml" --out "$out/prepared"
 started=$(date +%s)

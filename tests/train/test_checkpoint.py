@@ -95,6 +95,25 @@ def test_non_finite_weights_are_never_written(tmp_path: Path) -> None:
     assert list_checkpoints(tmp_path) == []
 
 
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+@pytest.mark.parametrize("where", ["one of many weights", "an optimizer moment", "a float in a list"])
+def test_one_non_finite_value_anywhere_refuses_the_checkpoint(tmp_path: Path, bad: float, where: str) -> None:
+    weights = {f"w{index}": torch.randn(4, 4) for index in range(20)}
+    optimizers = {"g": {"state": {0: {"exp_avg": torch.zeros(4), "step": torch.tensor(3)}}, "lrs": [1e-4]}}
+    state = {"format": 1, "networks": {"g": weights}, "optimizers": optimizers,
+             "meta": {"counts": torch.arange(5)}}
+    save_checkpoint(tmp_path, 1, state, healthy=True, score=0.0, keep_last=2)  # finite: written
+    if where == "one of many weights":
+        weights["w13"][2, 1] = bad
+    elif where == "an optimizer moment":
+        optimizers["g"]["state"][0]["exp_avg"][3] = bad
+    else:
+        optimizers["g"]["lrs"].append(bad)
+    with pytest.raises(CheckpointError, match="non-finite"):
+        save_checkpoint(tmp_path, 2, state, healthy=True, score=0.0, keep_last=2)
+    assert [entry.step for entry in list_checkpoints(tmp_path)] == [1]
+
+
 def test_atomic_write_keeps_the_old_file_when_the_writer_fails(tmp_path: Path) -> None:
     target = tmp_path / "file.bin"
     target.write_bytes(b"old")

@@ -85,6 +85,11 @@ def sha256_file(path: Path) -> str:
     return sha256_files(path)
 
 
+def sha256_bytes(data: bytes | memoryview) -> str:
+    """The SHA-256 of bytes in memory (the same digest ``sha256_file`` gives once they are written)."""
+    return hashlib.sha256(data).hexdigest()
+
+
 def git_commit(directory: Path | None = None) -> str | None:
     """HEAD of the repository holding ``directory`` (default: the working directory); None outside git."""
     try:

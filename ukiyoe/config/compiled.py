@@ -5,7 +5,6 @@ Later stages read these files and never recompile; ``activate`` loads operative.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ import gin
 from gin.config_parser import BindingStatement
 
 from ukiyoe.common.errors import ConfigError
+from ukiyoe.common.files import sha256_bytes
 from ukiyoe.config.gin_files import parse_text
 from ukiyoe.config.registry import import_modules
 
@@ -55,7 +55,7 @@ def dump_json(data: Any) -> str:
 
 def config_hash(operative_gin: str) -> str:
     """sha256 of the canonical operative.gin (sorted bindings, one layout), so hashing the file checks it."""
-    return hashlib.sha256(operative_gin.encode("utf-8")).hexdigest()
+    return sha256_bytes(operative_gin.encode("utf-8"))
 
 
 def load_compiled(directory: Path | str) -> CompiledConfig:

@@ -6,7 +6,6 @@ Every failure becomes a one-line reason; nothing here may crash a prepare.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import warnings
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ukiyoe.common.files import sha256_bytes
 from ukiyoe.data.input_files import NOT_AN_IMAGE, Rejection, read_regular_file
 
 PAPER_WHITE = (255, 255, 255)
@@ -144,7 +144,7 @@ def decode_input(source: str | bytes, settings: DecodeSettings) -> Decoded:
             return Decoded("", 0, None, str(rejection))
     else:
         data = source
-    digest = hashlib.sha256(data).hexdigest()
+    digest = sha256_bytes(data)
     try:
         return Decoded(digest, len(data), decode_bytes(data, settings), None)
     except Rejection as rejection:

@@ -5,7 +5,6 @@ The prints stay where they are (referenced by ``data.path``); only the patches l
 
 from __future__ import annotations
 
-import hashlib
 import math
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from ukiyoe.common.errors import DataError
+from ukiyoe.common.files import sha256_bytes
 from ukiyoe.data.decode import DecodeSettings, load_pixels, open_checked, to_rgb
 from ukiyoe.data.input_files import Rejection, read_regular_file
 from ukiyoe.data.user_images import Collected
@@ -38,7 +38,7 @@ def load_prints(
             collected.rejected.append({"path": path.name, "reason": str(rejection)})
             continue
         collected.inputs.append(
-            {"path": path.name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+            {"path": path.name, "sha256": sha256_bytes(data), "bytes": len(data)}
         )
     if not prints:
         raise DataError(f"data.path: no usable prints in {folder} ({len(collected.rejected)} rejected)")

@@ -8,12 +8,12 @@ the per-channel digit classifier, on a split that keeps 1,000 digits out for its
 from __future__ import annotations
 
 import functools
-import hashlib
 
 import numpy as np
 from PIL import Image
 
 from ukiyoe.common.errors import DataError
+from ukiyoe.common.files import sha256_bytes
 
 NUM_MODES = 1000
 HELDOUT_DIGITS = 1000
@@ -35,7 +35,7 @@ def load_digits() -> tuple[np.ndarray, np.ndarray]:
 
 
 def digits_sha256(digits: np.ndarray, classes: np.ndarray) -> str:
-    return hashlib.sha256(digits.tobytes() + classes.tobytes()).hexdigest()
+    return sha256_bytes(digits.tobytes() + classes.tobytes())
 
 
 def resize_digits(digits: np.ndarray, resolution: int) -> np.ndarray:

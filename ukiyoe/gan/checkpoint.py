@@ -13,6 +13,7 @@ import logging
 import math
 import pickle
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from typing import Any
 import torch
 
 from ukiyoe.common.errors import CheckpointError
-from ukiyoe.common.files import atomic_write, atomic_write_json, atomic_write_text, sha256_file
+from ukiyoe.common.files import atomic_write, atomic_write_json, atomic_write_text, sha256_bytes, sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -68,16 +69,31 @@ def read_index(directory: Path) -> dict[str, dict[str, Any]]:
     return value if isinstance(value, dict) else {}
 
 
-def _all_finite(value: Any) -> bool:
+def _floating(value: Any) -> Iterator[torch.Tensor | float]:
+    """Every floating-point tensor and float inside nested dicts, lists and tuples."""
     if isinstance(value, torch.Tensor):
-        return not value.is_floating_point() or bool(torch.isfinite(value).all())
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, dict):
-        return all(_all_finite(item) for item in value.values())
-    if isinstance(value, list | tuple):
-        return all(_all_finite(item) for item in value)
-    return True
+        if value.is_floating_point():
+            yield value
+    elif isinstance(value, float):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _floating(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _floating(item)
+
+
+def _all_finite(value: Any) -> bool:
+    """One host read per device, not one per tensor (each read waits for the GPU's queue)."""
+    flags: dict[torch.device, list[torch.Tensor]] = {}
+    for item in _floating(value):
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                return False
+        else:
+            flags.setdefault(item.device, []).append(torch.isfinite(item).all())
+    return all(bool(torch.stack(found).all()) for found in flags.values())
 
 
 def save_checkpoint(
@@ -95,7 +111,8 @@ def save_checkpoint(
     buffer = io.BytesIO()
     torch.save(payload, buffer)
     atomic_write(path, lambda handle: handle.write(buffer.getbuffer()))
-    atomic_write_text(path.with_name(path.name + ".sha256"), f"{sha256_file(path)}  {path.name}\n")
+    digest = sha256_bytes(buffer.getbuffer())  # the bytes just written, without reading them back
+    atomic_write_text(path.with_name(path.name + ".sha256"), f"{digest}  {path.name}\n")
     index = read_index(directory)
     index[str(step)] = {"healthy": bool(healthy), "score": float(score) if math.isfinite(score) else None}
     atomic_write_json(Path(directory) / INDEX_NAME, index)

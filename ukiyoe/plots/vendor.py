@@ -7,7 +7,6 @@ Only the one build file the lock names is read from each tarball; nothing in it 
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ukiyoe.common.errors import UkiyoeError
+from ukiyoe.common.files import sha256_file
 
 LOCK = Path(__file__).with_name("vendor.lock")
 DEFAULT_CACHE = Path(".cache") / "plots-vendor"
@@ -46,10 +46,6 @@ def read_lock(path: Path = LOCK) -> list[Library]:
     return libraries
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def fetch(cache: Path = DEFAULT_CACHE, libraries: list[Library] | None = None) -> Path:
     """Download every locked tarball missing from ``cache`` with ``npm pack`` and verify all of them."""
     libraries = libraries or read_lock()
@@ -77,7 +73,7 @@ def fetch(cache: Path = DEFAULT_CACHE, libraries: list[Library] | None = None) -
 def _verify(path: Path, lib: Library) -> None:
     if not path.is_file():
         raise UkiyoeError(f"{path}: missing; run 'make plots-vendor'")
-    digest = _sha256(path)
+    digest = sha256_file(path)
     if digest != lib.sha256:
         raise UkiyoeError(f"{path}: sha256 {digest[:12]}… differs from vendor.lock's {lib.sha256[:12]}… "
                           f"for {lib.package} {lib.version}; delete it and run 'make plots-vendor'")
