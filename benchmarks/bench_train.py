@@ -52,6 +52,16 @@ def run(command: list[str], env: dict[str, str], timeout: float | None = None) -
     return None
 
 
+def between_steps_note(summary: dict) -> str:
+    """Seconds after epoch 1 spent between steps (checkpoints / epoch ends / watchdog) and their share."""
+    window = summary.get("seconds_after_first_epoch")
+    parts = [summary.get(f"seconds_after_first_epoch/{part}", 0.0)
+             for part in ("checkpoints", "epoch_ends", "watchdog")]
+    if not window:
+        return "-"
+    return f"{' / '.join(f'{part:.1f}' for part in parts)} ({sum(parts) / window:.0%})"
+
+
 def graphs_note(summary: dict) -> str:
     """How many phase graphs the run recorded, and which phases stayed eager."""
     if "cuda_graphs_recorded" not in summary:
@@ -92,8 +102,8 @@ def main() -> None:
         + "".join(f", --bind {bind!r}" for bind in args.bind)
     )
     print("| batch | variant | images/s after epoch 1 | images/s whole run | peak GPU GiB | wall s "
-          "| CUDA graphs |")
-    print("|---|---|---|---|---|---|---|")
+          "| CUDA graphs | s between steps after epoch 1: checkpoints / epoch ends / watchdog (share) |")
+    print("|---|---|---|---|---|---|---|---|")
     summaries = {}
     for batch_size in args.batch_sizes:
         write_params(params, args.profile, batch_size, args.resolution, args.epochs, args.count)
@@ -117,7 +127,7 @@ def main() -> None:
             ]
             failure = run(command, env, args.timeout)
             if failure:
-                print(f"| {batch_size} | {name} | {failure} | | | | |", flush=True)
+                print(f"| {batch_size} | {name} | {failure} | | | | | |", flush=True)
                 continue
             summary = json.loads((out / "metrics" / "summary.json").read_text())
             summary.update(json.loads((out / "metrics" / "details.json").read_text()))
@@ -126,7 +136,7 @@ def main() -> None:
             print(
                 f"| {batch_size} | {name} | {summary['images_per_second_after_first_epoch']:.0f} | "
                 f"{summary['images_per_second']:.0f} | {'-' if memory is None else f'{memory:.2f}'} | "
-                f"{summary['seconds']:.1f} | {graphs_note(summary)} |",
+                f"{summary['seconds']:.1f} | {graphs_note(summary)} | {between_steps_note(summary)} |",
                 flush=True,
             )
     for batch_size in args.batch_sizes:

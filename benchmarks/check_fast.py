@@ -12,7 +12,8 @@ deterministic, no autotuning), values read after every step. Runs:
   the same arithmetic in another rounding order, so its distance from ``eager`` is the reference's own
   float noise after N chaotic GAN steps;
 * with ``--compile``, ``fast + compile``: fast with ``TrainOptions.compile`` (the NCA step and the
-  generator through torch.compile), held to the same rules as ``fast``.
+  generator through torch.compile), held to the means rule only: its kernels round differently, so it
+  claims no exactness (its first-20-step drift is printed beside eager-autotuned's).
 
 Tolerances: folded-vs-fast within 1e-3 absolute at every one of the first 20 steps; fast-vs-eager means
 over the second half within 2 %, or within twice the autotuned run's distance from eager where that is
@@ -90,16 +91,18 @@ def main() -> None:
           f"torch {torch.__version__}")
     report = {"autotuned": noise}
     for name, binds in variants.items():
-        report[name] = check(name, compare(folded, fast := record(args, "fast", False, binds=binds)),
-                             compare(eager, fast), noise)
+        fast = record(args, "fast", False, binds=binds)
+        report[name] = check(name, compare(folded, fast), compare(eager, fast), noise, exact=not binds)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
 
 
-def check(name: str, graphs_only: dict, overall: dict, noise: dict) -> dict[str, object]:
-    """Prints the variant's table and verdicts; returns them."""
+def check(name: str, graphs_only: dict, overall: dict, noise: dict, exact: bool) -> dict[str, object]:
+    """Prints the variant's table and verdicts; returns them. ``exact``: the variant claims folded eager's
+    arithmetic (graphs and deferred reads only); a compiled one rounds differently and claims the means."""
     tolerance = {key: max(MEAN_RTOL, 2 * noise[key]["mean_rel_diff"]) for key in overall}
-    passed_graphs = all(v["max_abs_first_steps"] <= EARLY_ATOL for v in graphs_only.values())
+    early = [v["max_abs_first_steps"] <= EARLY_ATOL for v in graphs_only.values()]
+    passed_graphs = all(early) if exact else None
     passed_means = all(v["mean_rel_diff"] <= tolerance[key] for key, v in overall.items())
     print(f"\n{name}:\n")
     print(f"| value | folded vs {name}: max abs, first 20 | all steps | eager vs {name}: mean 2nd half "
@@ -112,9 +115,10 @@ def check(name: str, graphs_only: dict, overall: dict, noise: dict) -> dict[str,
               f"{row['mean_second_half']:.4f} / {row['other_mean_second_half']:.4f} | "
               f"{row['mean_rel_diff']:.2%} | {noise[key]['max_abs_first_steps']:.2e} | "
               f"{noise[key]['mean_rel_diff']:.2%} | {tolerance[key]:.2%} |")
-    print(f"{name}: graphs and deferred reads (first {EARLY_STEPS} steps within {EARLY_ATOL}): "
-          f"{'pass' if passed_graphs else 'FAIL'}; second-half means within tolerance: "
-          f"{'pass' if passed_means else 'FAIL'}")
+    verdict = ("not claimed (kernels that round differently; eager vs autotuned eager's first-20 drift is "
+               "in the table)" if passed_graphs is None else "pass" if passed_graphs else "FAIL")
+    print(f"{name}: graphs and deferred reads (first {EARLY_STEPS} steps within {EARLY_ATOL}): {verdict}; "
+          f"second-half means within tolerance: {'pass' if passed_means else 'FAIL'}")
     return {"graphs_only": graphs_only, "overall": overall, "passed": [passed_graphs, passed_means]}
 
 

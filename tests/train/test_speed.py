@@ -132,7 +132,8 @@ def test_phases_recorded_together_on_two_streams_give_the_values_of_the_phases_i
     """One graph holding D (or Dreg) and the critic as concurrent branches gives every step value of one
     graph per phase replayed in turn: the same random draws (another mask would move a value by far more
     than the tolerance), up to the last bits of the few kernels without a deterministic version (the
-    critic's attention backward: ~1e-7)."""
+    critic's attention backward: ~1e-7). The NCA's step counts are drawn as in a run (D's, then the
+    critic's), so drawing them in another order would show too."""
     def rows(together: bool) -> tuple[list[dict[str, float]], set]:
         stepper, batch_size = _stepper(workspace, "fast", torch.device("cuda"))
         runner = stepper.runner
@@ -141,10 +142,9 @@ def test_phases_recorded_together_on_two_streams_give_the_values_of_the_phases_i
         reals = (torch.rand(STEPS, batch_size, 3, 8, 8, generator=torch.Generator().manual_seed(1)) * 2 - 1
                  ).cuda()
         found = []
-        with stepper.experiment.networks.generator.nca.steps_drawn(5):
-            for step in range(STEPS):
-                values = stepper.step(step, 1, reals[step], n_critic=2)
-                found.append({**values, **runner.read().last})
+        for step in range(STEPS):
+            values = stepper.step(step, 1, reals[step], n_critic=2)
+            found.append({**values, **runner.read().last})
         return found, {tuple(phase for phase, _, _ in key) for key in runner.graphs.graphs}
 
     apart, apart_keys = rows(together=False)
@@ -155,6 +155,33 @@ def test_phases_recorded_together_on_two_streams_give_the_values_of_the_phases_i
         assert reference.keys() == row.keys(), step
         for name, value in reference.items():
             assert math.isclose(row[name], value, rel_tol=RTOL, abs_tol=ATOL), (step, name, row[name], value)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA graphs need a CUDA device")
+def test_a_group_that_cannot_be_recorded_together_is_recorded_one_phase_per_graph(workspace, monkeypatch
+                                                                                  ) -> None:
+    """The critic reads a value on the host only when it is the side branch of a capture: the joint
+    recording fails, the group's phases are recorded one graph each, and the run goes on."""
+    stepper, batch_size = _stepper(workspace, "fast", torch.device("cuda"))
+    runner = stepper.runner
+    phase = runner.phase
+
+    def host_read_on_the_side(name: str, real: torch.Tensor, epoch: int):
+        values = phase(name, real, epoch)
+        on_side = torch.cuda.current_stream() == runner.graphs.side
+        if name == "critic" and on_side and torch.cuda.is_current_stream_capturing():
+            float(real.sum())
+        return values
+
+    monkeypatch.setattr(runner, "phase", host_read_on_the_side)
+    reals = torch.rand(STEPS, batch_size, 3, 8, 8, device="cuda") * 2 - 1
+    with pytest.warns(UserWarning, match="phases D\\+critic cannot be recorded together"):
+        for step in range(STEPS):
+            stepper.step(step, 1, reals[step], n_critic=2)
+    assert runner.read().all_finite
+    described = runner.describe()
+    assert "D+critic" in described["phases_recorded_apart"] and described["phases_left_eager"] == []
+    assert {("critic",), ("D",)} <= {tuple(p for p, _, _ in key) for key in runner.graphs.graphs}
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA graphs need a CUDA device")
@@ -201,12 +228,16 @@ def test_the_compiled_nca_step_draws_the_same_masks_and_agrees_with_the_plain_st
     nca = stepper.experiment.networks.generator.nca
     image = torch.rand(batch_size, 3, 8, 8, device="cuda") * 2 - 1
     w = torch.randn(batch_size, stepper.experiment.networks.generator.mapping.w_dim, device="cuda")
-    outputs = []
-    for compiled in (False, True):
-        nca.prefer_speed(compiled_batch=batch_size if compiled else None)
-        torch.manual_seed(3)
-        outputs.append(nca(image, w, steps=6))
-    plain, fused = outputs
+    nca.prefer_speed(compiled_batch=None)
+    torch.manual_seed(3)
+    plain = nca(image, w, steps=6)
+    nca.prefer_speed(compiled_batch=batch_size)
+    batch, compiled_step = nca._compiled
+    calls = []  # the test must run the compiled step, not the plain one
+    nca._compiled = (batch, lambda *args: calls.append(1) or compiled_step(*args))
+    torch.manual_seed(3)
+    fused = nca(image, w, steps=6)
+    assert len(calls) == 6
     torch.testing.assert_close(fused.image, plain.image, rtol=1e-4, atol=1e-5)
     assert fused.alive_ratio == plain.alive_ratio  # the same fire and dropout masks: the same cells alive
 

@@ -30,6 +30,11 @@ def test_injected_nan_rolls_back_and_no_checkpoint_holds_nan(workspace, monkeypa
     assert events[0]["reasons"] == ["non-finite weights or samples"] and events[0]["step"] == 7
     summary = json.loads((workspace.root / "metrics" / "nan" / "details.json").read_text())
     assert summary["rollbacks"] == 1 and summary["steps"] == 12
+    # Epoch 2 holds checkpoints (steps 10, 12), watchdog checks (8, 12) and an epoch end (12), all timed.
+    between = {part: summary[f"seconds_after_first_epoch/{part}"]
+               for part in ("checkpoints", "epoch_ends", "watchdog")}
+    assert all(seconds > 0 for seconds in between.values())
+    assert sum(between.values()) <= summary["seconds_after_first_epoch"]
 
 
 def test_remedies_are_applied_and_logged_then_the_run_stops_after_k_rollbacks(workspace, capsys) -> None:

@@ -52,9 +52,15 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write(path, lambda handle: handle.write(text.encode("utf-8")))
 
 
-def atomic_write_json(path: Path, value: Any) -> None:
-    """Strict JSON (see ``json_safe``), sorted keys, atomically."""
-    atomic_write_text(path, json.dumps(json_safe(value), indent=2, sort_keys=True, allow_nan=False) + "\n")
+def json_text(value: Any, sort_keys: bool = True) -> str:
+    """The project's JSON files: indented, UTF-8 as is, one trailing newline; NaN and infinities refused
+    (``allow_nan=False``: DVC and strict readers reject them; ``json_safe`` turns them into null first)."""
+    return json.dumps(value, indent=2, sort_keys=sort_keys, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def atomic_write_json(path: Path, value: Any, sort_keys: bool = True) -> None:
+    """``json_text`` of ``json_safe(value)``, atomically."""
+    atomic_write_text(path, json_text(json_safe(value), sort_keys))
 
 
 def json_safe(value: Any) -> Any:

@@ -12,7 +12,6 @@ refuses a name twice on one commit; collection reads the latest round. Statistic
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import subprocess
@@ -23,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ukiyoe.common.errors import UkiyoeError
+from ukiyoe.common.files import json_text
 from ukiyoe.compare.ablation_stats import ALPHA, TEST, SeededEffect, ranked, ranking_table, seeded_effect
 from ukiyoe.compare.cli import DEFAULT_BASELINE_METRICS_FILE, DEFAULT_METRICS_FILE
 from ukiyoe.compare.dvc_experiments import ExperimentRecord, exp_show, run_dvc
@@ -252,7 +252,7 @@ def write_ranking(ranking: AblationRanking, out_dir: Path) -> Path:
         effect.update(mean=source.mean, std=source.std, reference_mean=source.reference_mean,
                       reference_std=source.reference_std)
     payload["test"] = TEST
-    text = json.dumps(payload, indent=2, allow_nan=False) + "\n"
+    text = json_text(payload, sort_keys=False)
     (out_dir / "ranking.json").write_text(text, encoding="utf-8")
     (out_dir / "ranking.md").write_text(ranking_markdown(ranking), encoding="utf-8")
     return out_dir

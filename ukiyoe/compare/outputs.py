@@ -5,10 +5,10 @@ and ``loss_trend.png``."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
+from ukiyoe.common.files import json_text
 from ukiyoe.compare.compare import Comparison
 from ukiyoe.compare.headline import headline_metrics
 from ukiyoe.compare.render import render_html, render_markdown
@@ -51,4 +51,4 @@ def write_outputs(comparison: Comparison, out_dir: Path | str) -> Path:
 
 
 def _json(data: dict[str, Any], sort_keys: bool = True) -> str:
-    return json.dumps(data, indent=2, sort_keys=sort_keys, allow_nan=False) + "\n"
+    return json_text(data, sort_keys)

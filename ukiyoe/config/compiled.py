@@ -15,7 +15,7 @@ import gin
 from gin.config_parser import BindingStatement
 
 from ukiyoe.common.errors import ConfigError
-from ukiyoe.common.files import sha256_bytes
+from ukiyoe.common.files import json_text, sha256_bytes
 from ukiyoe.config.gin_files import parse_text
 from ukiyoe.config.registry import import_modules
 
@@ -40,17 +40,13 @@ class CompiledConfig:
         directory.mkdir(parents=True, exist_ok=True)
         files = {
             OPERATIVE: self.operative_gin,
-            FLAT: dump_json(self.flat),
-            PROVENANCE: dump_json(self.provenance),
+            FLAT: json_text(self.flat),
+            PROVENANCE: json_text(self.provenance),
             HASH: f"{self.sha256}\n",
         }
         for name, text in files.items():
             (directory / name).write_text(text, encoding="utf-8")
         return CompiledConfig(directory, self.operative_gin, self.flat, self.provenance, self.sha256)
-
-
-def dump_json(data: Any) -> str:
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def config_hash(operative_gin: str) -> str:

@@ -18,6 +18,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from ukiyoe.common.errors import DataError
+from ukiyoe.common.files import json_text
 from ukiyoe.common.images import to_signed
 
 INPUT_SIZE = 32
@@ -157,7 +158,7 @@ class ModeClassifier:
 def save_classifier(net: ModeNet, spec: ClassifierSpec, info: dict[str, Any], directory: Path) -> None:
     torch.save(net.state_dict(), directory / "classifier.pt")
     document = {**asdict(spec), "widths": list(spec.widths), **info}
-    (directory / "classifier.json").write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
+    (directory / "classifier.json").write_text(json_text(document))
 
 
 def load_mode_classifier(prepared_dir: str | Path) -> ModeClassifier | None:

@@ -4,7 +4,6 @@ leaves the previous output untouched. Same params and inputs give byte-identical
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -15,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ukiyoe.common.errors import DataError
-from ukiyoe.common.files import sha256_files
+from ukiyoe.common.files import json_text, sha256_files
 from ukiyoe.data.params import DataParams
 from ukiyoe.data.sources import Built, build
 from ukiyoe.data.split import HELDOUT_DIR, SPLIT_FILE, split_indices
@@ -41,7 +40,7 @@ def write_prepared(built: Built, params: DataParams, directory: Path) -> dict[st
     hashed = write_images(built, split.train, directory)
     hashed += write_images(built, split.heldout, directory / HELDOUT_DIR)
     np.save(directory / SPLIT_FILE, split.mask(), allow_pickle=False)
-    (directory / "rejected.json").write_text(json.dumps(built.rejected, indent=2) + "\n")
+    (directory / "rejected.json").write_text(json_text(built.rejected, sort_keys=False))
     classifier_summary = None
     if built.classifier is not None:
         from ukiyoe.data.classifier import save_classifier
@@ -63,7 +62,7 @@ def write_prepared(built: Built, params: DataParams, directory: Path) -> dict[st
         "dataset_sha256": sha256_files(*hashed),
         **built.extra,
     }
-    (directory / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    (directory / "manifest.json").write_text(json_text(manifest, sort_keys=False))
     return manifest
 
 

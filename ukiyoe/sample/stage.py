@@ -5,7 +5,6 @@ Nothing is written before the checkpoint has loaded, so a refused checkpoint lea
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ukiyoe.common.errors import UkiyoeError
-from ukiyoe.common.files import atomic_write_text
+from ukiyoe.common.files import atomic_write_text, json_text
 from ukiyoe.common.images import grid_image, nchw_to_nhwc, to_uint8, write_png
 from ukiyoe.sample import latents
 
@@ -76,5 +75,5 @@ def run(request: SampleRequest) -> dict[str, Any]:
                 "seeds": list(request.seeds), "truncation_psi": request.truncation,
                 "interpolation_frames": request.interpolate, "files": written,
                 "torch_version": torch.__version__}
-    atomic_write_text(request.out / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+    atomic_write_text(request.out / MANIFEST, json_text(manifest, sort_keys=False))
     return manifest

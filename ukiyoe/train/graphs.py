@@ -140,6 +140,7 @@ class PhaseGraphs:
         current = torch.cuda.current_stream(self.device)
         self.stream.wait_stream(current)
         floats: dict[str, float] = {}
+        summed: set[str] = set()  # the names the first branch adds to the device sums
         with torch.cuda.stream(self.stream):
             if graph is not None:
                 graph.capture_begin(pool=self.pool)
@@ -150,7 +151,11 @@ class PhaseGraphs:
                     fixed = nca.steps_drawn(steps) if steps is not None else contextlib.nullcontext()
                     with fixed, torch.cuda.stream(self.stream if index == 0 else self.side):
                         values = self.runner.phase(phase, self.real, epoch)
+                        tensors = {name for name, value in values.items() if isinstance(value, torch.Tensor)}
+                        if index and tensors & summed:  # one sum slot, two writers: the second one waits
+                            self.side.wait_stream(self.stream)
                         self.runner.means.add(values)
+                        summed |= tensors
                     floats.update({name: float(value) for name, value in values.items()
                                    if not isinstance(value, torch.Tensor)})
                 if len(key) > 1:

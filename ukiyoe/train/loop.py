@@ -105,15 +105,18 @@ class Trainer:
                 show_progress(bar, shown)
                 healthy = True
                 if checkpoint_due or not finite or self.guard.due(self.step):
-                    healthy = self.guard.watch(self.step, self.epoch_of(self.step), finite, self.averager,
-                                               self._roll_back_to)
+                    with self.throughput.between("watchdog", self.device):
+                        healthy = self.guard.watch(self.step, self.epoch_of(self.step), finite,
+                                                   self.averager, self._roll_back_to)
                     if healthy is None:  # rolled back: continue from the restored step
                         bar.n = self.step
                         continue
                 if self.step % self.steps_per_epoch == 0:
-                    self.end_epoch(self.step // self.steps_per_epoch)
+                    with self.throughput.between("epoch_ends", self.device):
+                        self.end_epoch(self.step // self.steps_per_epoch)
                 if checkpoint_due:
-                    self.save(healthy, self.guard.last_diversity)
+                    with self.throughput.between("checkpoints", self.device):
+                        self.save(healthy, self.guard.last_diversity)
                 if stopping:
                     raise StopRequested(signals.received or 15)
         self.throughput.stop()

@@ -180,7 +180,8 @@ class FastPhases(PhaseRunner):
         if self.graphs is None:
             return super().describe()
         return {**super().describe(), "cuda_graphs_recorded": self.graphs.recorded,
-                "phases_left_eager": sorted(self.graphs.eager_only)}
+                "phases_left_eager": sorted(self.graphs.eager_only),
+                "phases_recorded_apart": sorted("+".join(group) for group in self.graphs.apart)}
 
 
 def make_phases(experiment: Experiment, options: TrainOptions, context: distributed.Distributed,

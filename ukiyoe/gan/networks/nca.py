@@ -141,8 +141,9 @@ class NCARefiner(nn.Module):
 
         ``compiled_batch``: steps on batches of this size also go through ``torch.compile``, which fuses a
         step's normalisation, masks and update into a few kernels. Only that size (the training batch), so
-        samples and the watchdog's batches never recompile; random draws stay PyTorch's own
-        (``fallback_random``), so a compiled step draws the masks the plain one does.
+        samples and the watchdog's batches of other sizes do not recompile; random draws stay PyTorch's own
+        (inductor's ``fallback_random``, set for the whole process: compiled G draws its noise as eager
+        does too), so a compiled step draws the masks the plain one does.
         """
         self.fused_perception = True
         self.checkpoint_steps = False
