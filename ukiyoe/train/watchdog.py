@@ -20,6 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ukiyoe.common.images import nchw_to_nhwc, to_uint8
 from ukiyoe.common.ranges import Between, Each, declare, one_of
 
 REMEDIES = ("halve_gen_lr", "raise_n_critic")
@@ -70,20 +71,14 @@ def duplicate_rate(images: torch.Tensor, distance: float) -> float:
     return float((distances[upper] < distance).float().mean())
 
 
+def _pixels(images: torch.Tensor) -> np.ndarray:
+    """Generated images as the classifier reads them: uint8, channels last."""
+    return nchw_to_nhwc(to_uint8(images))
+
+
 def discriminator_accuracy(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> float:
     """How often D ranks reals above zero and fakes below: 1.0 means D has saturated."""
     return 0.5 * float((real_logits.float() > 0).float().mean() + (fake_logits.float() < 0).float().mean())
-
-
-def to_uint8_nhwc(images: torch.Tensor) -> np.ndarray:
-    return (
-        ((images.detach().float().clamp(-1, 1) + 1) * 127.5)
-        .round()
-        .to(torch.uint8)
-        .permute(0, 2, 3, 1)
-        .cpu()
-        .numpy()
-    )
 
 
 def pooled_descriptor(images: torch.Tensor) -> torch.Tensor:
@@ -116,20 +111,20 @@ class CollapseProbe:
         )
         self.threshold, self.real_modes = 0.0, 0
         if classifier is not None:
-            labels, confidence = classifier.classify(to_uint8_nhwc(real))
+            labels, confidence = classifier.classify(_pixels(real))
             self.threshold = float(np.quantile(confidence, 1.0 - self.CONFIDENT_PASS, method="lower"))
             self.real_modes = len(np.unique(labels[confidence >= self.threshold]))
 
     def features(self, images: torch.Tensor) -> torch.Tensor:
         if self.classifier is None:
             return pooled_descriptor(images)
-        return torch.from_numpy(self.classifier.embed(to_uint8_nhwc(images))).double()
+        return torch.from_numpy(self.classifier.embed(_pixels(images))).double()
 
     def mode_coverage(self, samples: torch.Tensor) -> float:
         """Confident modes among ``samples`` ÷ confident modes of the real batch (NaN without classifier)."""
         if self.classifier is None or self.real_modes == 0:
             return NAN
-        labels, confidence = self.classifier.classify(to_uint8_nhwc(samples))
+        labels, confidence = self.classifier.classify(_pixels(samples))
         return len(np.unique(labels[confidence >= self.threshold])) / self.real_modes
 
     def feature_duplicates(self, samples: torch.Tensor) -> float:
