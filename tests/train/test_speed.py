@@ -81,6 +81,20 @@ def test_fast_speed_finds_an_injected_nan_at_the_next_read_and_rolls_back(worksp
     assert [(e["action"], e["step"], e["rolled_back_to"]) for e in events] == [("rollback", 8, 5)]
 
 
+def _read_on_the_host_while_recording(runner, monkeypatch, when) -> None:
+    """After each phase for which ``when(name)`` holds, a host read if a capture is running (not allowed
+    in a capture: the recording fails)."""
+    phase = runner.phase
+
+    def phase_then_read(name: str, real: torch.Tensor, epoch: int):
+        values = phase(name, real, epoch)
+        if when(name) and torch.cuda.is_current_stream_capturing():
+            float(real.sum())
+        return values
+
+    monkeypatch.setattr(runner, "phase", phase_then_read)
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA graphs need a CUDA device")
 def test_a_phase_that_cannot_be_recorded_stays_eager_and_random_draws_keep_working(workspace, monkeypatch
                                                                                    ) -> None:
@@ -88,15 +102,7 @@ def test_a_phase_that_cannot_be_recorded_stays_eager_and_random_draws_keep_worki
     eager, and the generator's random draws still work after the failed capture."""
     stepper, batch_size = _stepper(workspace, "fast", torch.device("cuda"))
     runner = stepper.runner
-    phase = runner.phase
-
-    def host_read_in_g(name: str, real: torch.Tensor, epoch: int):
-        values = phase(name, real, epoch)
-        if name == "G" and torch.cuda.is_current_stream_capturing():
-            float(real.sum())
-        return values
-
-    monkeypatch.setattr(runner, "phase", host_read_in_g)
+    _read_on_the_host_while_recording(runner, monkeypatch, lambda name: name == "G")
     reals = torch.rand(STEPS, batch_size, 3, 8, 8, device="cuda") * 2 - 1
     with pytest.warns(UserWarning, match="phase G cannot be recorded"):
         for step in range(STEPS):
@@ -164,16 +170,10 @@ def test_a_group_that_cannot_be_recorded_together_is_recorded_one_phase_per_grap
     recording fails, the group's phases are recorded one graph each, and the run goes on."""
     stepper, batch_size = _stepper(workspace, "fast", torch.device("cuda"))
     runner = stepper.runner
-    phase = runner.phase
+    def critic_on_the_side(name: str) -> bool:
+        return name == "critic" and torch.cuda.current_stream() == runner.graphs.side
 
-    def host_read_on_the_side(name: str, real: torch.Tensor, epoch: int):
-        values = phase(name, real, epoch)
-        on_side = torch.cuda.current_stream() == runner.graphs.side
-        if name == "critic" and on_side and torch.cuda.is_current_stream_capturing():
-            float(real.sum())
-        return values
-
-    monkeypatch.setattr(runner, "phase", host_read_on_the_side)
+    _read_on_the_host_while_recording(runner, monkeypatch, critic_on_the_side)
     reals = torch.rand(STEPS, batch_size, 3, 8, 8, device="cuda") * 2 - 1
     with pytest.warns(UserWarning, match="phases D\\+critic cannot be recorded together"):
         for step in range(STEPS):
