@@ -43,12 +43,9 @@ def write_outputs(comparison: Comparison, out_dir: Path | str) -> Path:
     for name, png in comparison.figures.items():
         (out_dir / name).write_bytes(png)
     headline = headline_metrics(comparison.before, comparison.after, comparison.verdict.word)
-    (out_dir / "metrics.json").write_text(_json(headline, sort_keys=False), encoding="utf-8")
-    (out_dir / "details.json").write_text(_json(flat_metrics(comparison)), encoding="utf-8")
+    (out_dir / "metrics.json").write_text(json_text(headline, sort_keys=False), encoding="utf-8")
+    (out_dir / "details.json").write_text(json_text(flat_metrics(comparison)), encoding="utf-8")
     (out_dir / "report.md").write_text(render_markdown(comparison), encoding="utf-8")
     (out_dir / "report.html").write_text(render_html(comparison), encoding="utf-8")
     return out_dir
 
-
-def _json(data: dict[str, Any], sort_keys: bool = True) -> str:
-    return json_text(data, sort_keys)

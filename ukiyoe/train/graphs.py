@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from ukiyoe.gan.loss import BRANCHING_NUMBERS
+from ukiyoe.train.phases import schedule_floats
 
 if TYPE_CHECKING:
     from ukiyoe.train.phases import FastPhases
@@ -156,8 +157,7 @@ class PhaseGraphs:
                             self.side.wait_stream(self.stream)
                         self.runner.means.add(values)
                         summed |= tensors
-                    floats.update({name: float(value) for name, value in values.items()
-                                   if not isinstance(value, torch.Tensor)})
+                    floats.update(schedule_floats(values))
                 if len(key) > 1:
                     self.stream.wait_stream(self.side)  # join
             except BaseException:

@@ -56,6 +56,11 @@ def concurrent_groups(phases: Iterable[str]) -> list[tuple[str, ...]]:
     return groups
 
 
+def schedule_floats(values: Stats) -> dict[str, float]:
+    """The values a phase reports as floats (its schedule numbers): the host holds them without a read."""
+    return {name: float(value) for name, value in values.items() if not isinstance(value, torch.Tensor)}
+
+
 def gradient_norm(parameters: Iterable[torch.nn.Parameter]) -> torch.Tensor | float:
     """L2 norm of all gradients as a device tensor (0.0 when none were computed)."""
     grads = [parameter.grad.detach() for parameter in parameters if parameter.grad is not None]
@@ -133,8 +138,7 @@ class EagerPhases(PhaseRunner):
             values = self.phase(phase, real, epoch)
             tensors = [name for name, value in values.items() if isinstance(value, torch.Tensor)]
             host = torch.stack([values[name].float() for name in tensors]).tolist() if tensors else []
-            floats = {name: float(value) for name, value in values.items() if name not in tensors}
-            result.update({**floats, **dict(zip(tensors, host, strict=True))})
+            result.update({**schedule_floats(values), **dict(zip(tensors, host, strict=True))})
         return result
 
 
@@ -165,8 +169,7 @@ class FastPhases(PhaseRunner):
         for phase in group:
             values = self.phase(phase, real, epoch)
             self.means.add(values)
-            result.update({name: float(value) for name, value in values.items()
-                           if not isinstance(value, torch.Tensor)})
+            result.update(schedule_floats(values))
         return result
 
     def read(self) -> Totals:
