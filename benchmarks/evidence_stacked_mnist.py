@@ -18,6 +18,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -54,31 +55,38 @@ class RunSpec:
     seed: int
     without: str | None = None
     with_fix: str | None = None
+    binds: tuple[str, ...] = ()
 
     @property
     def variant(self) -> str:
         if self.without:
             return f"{self.experiment}:without={self.without}"
-        return f"{self.experiment}:with={self.with_fix}" if self.with_fix else self.experiment
+        if self.with_fix:
+            return f"{self.experiment}:with={self.with_fix}"
+        return f"{self.experiment}:bind={';'.join(self.binds)}" if self.binds else self.experiment
 
     @property
     def name(self) -> str:
-        return f"{self.variant.replace(':', '_').replace('=', '-')}_s{self.seed}"
+        safe = re.sub(r"[^A-Za-z0-9._-]+", "-", self.variant.replace(":", "_"))
+        return f"{safe}_s{self.seed}"
 
 
 def parse_spec(text: str, seed: int) -> RunSpec:
+    """``EXPERIMENT``, ``EXPERIMENT:without=FIX``, ``EXPERIMENT:with=FIX`` or ``EXPERIMENT:bind=B1;B2``."""
     experiment, _, change = text.partition(":")
     if not change:
         return RunSpec(experiment, seed)
-    kind, _, fix = change.partition("=")
-    if kind not in ("without", "with") or not fix:
-        raise SystemExit(
-            f"--runs {text!r}: expected EXPERIMENT, EXPERIMENT:without=FIX or EXPERIMENT:with=FIX"
-        )
-    return (
-        RunSpec(experiment, seed, without=fix)
-        if kind == "without"
-        else RunSpec(experiment, seed, with_fix=fix)
+    kind, _, value = change.partition("=")
+    if kind == "without" and value:
+        return RunSpec(experiment, seed, without=value)
+    if kind == "with" and value:
+        return RunSpec(experiment, seed, with_fix=value)
+    binds = tuple(bind.strip() for bind in value.split(";") if bind.strip())
+    if kind == "bind" and binds and all("=" in bind for bind in binds):
+        return RunSpec(experiment, seed, binds=binds)
+    raise SystemExit(
+        f"--runs {text!r}: expected EXPERIMENT, EXPERIMENT:without=FIX, EXPERIMENT:with=FIX "
+        "or EXPERIMENT:bind=NAME=VALUE;NAME=VALUE"
     )
 
 
@@ -109,7 +117,7 @@ def train_command(spec: RunSpec, work: Path, params: Path, args: argparse.Namesp
         command += ["--without-fix", spec.without]
     if spec.with_fix:
         command += ["--with-fix", spec.with_fix]
-    for bind in [*schedule_binds(args.epochs), *args.bind]:
+    for bind in [*schedule_binds(args.epochs), *args.bind, *spec.binds]:
         command += ["--bind", bind]
     return command
 

@@ -56,3 +56,14 @@ def test_run_specs(evidence):
     assert evidence.parse_spec("collapsed:with=adam_betas", 0).with_fix == "adam_betas"
     with pytest.raises(SystemExit, match="expected EXPERIMENT"):
         evidence.parse_spec("modern:minus=adam_betas", 0)
+
+
+def test_a_run_spec_can_bind_values(evidence):
+    spec = evidence.parse_spec("modern:bind=TrainOptions.ema_beta = 0.998; GEN_LR=2e-4", 1)
+    assert spec.binds == ("TrainOptions.ema_beta = 0.998", "GEN_LR=2e-4")
+    assert spec.name == "modern_bind-TrainOptions.ema_beta-0.998-GEN_LR-2e-4_s1"
+    command = evidence.train_command(spec, Path("w"), Path("p.yaml"), evidence.parse_args(["--out", "o"]))
+    assert command[-4:] == ["--bind", "TrainOptions.ema_beta = 0.998", "--bind", "GEN_LR=2e-4"]
+    for broken in ("modern:bind=", "modern:bind=TrainOptions.ema_beta", "modern:bind=;"):
+        with pytest.raises(SystemExit, match="expected EXPERIMENT"):
+            evidence.parse_spec(broken, 0)
