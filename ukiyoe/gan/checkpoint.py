@@ -13,7 +13,6 @@ import logging
 import math
 import pickle
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ import torch
 
 from ukiyoe.common.errors import CheckpointError
 from ukiyoe.common.files import atomic_write, atomic_write_json, atomic_write_text, sha256_bytes, sha256_file
+from ukiyoe.common.finite import all_finite
 
 log = logging.getLogger(__name__)
 
@@ -69,47 +69,29 @@ def read_index(directory: Path) -> dict[str, dict[str, Any]]:
     return value if isinstance(value, dict) else {}
 
 
-def _floating(value: Any) -> Iterator[torch.Tensor | float]:
-    """Every floating-point tensor and float inside nested dicts, lists and tuples."""
-    if isinstance(value, torch.Tensor):
-        if value.is_floating_point():
-            yield value
-    elif isinstance(value, float):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _floating(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _floating(item)
-
-
-def _all_finite(value: Any) -> bool:
-    """One host read per device, not one per tensor (each read waits for the GPU's queue)."""
-    flags: dict[torch.device, list[torch.Tensor]] = {}
-    for item in _floating(value):
-        if isinstance(item, float):
-            if not math.isfinite(item):
-                return False
-        else:
-            flags.setdefault(item.device, []).append(torch.isfinite(item).all())
-    return all(bool(torch.stack(found).all()) for found in flags.values())
-
-
-def save_checkpoint(
-    directory: Path, step: int, payload: dict[str, Any], *, healthy: bool, score: float, keep_last: int
-) -> Path:
-    """Write ``payload`` atomically with its sidecar, record its health, then drop old checkpoints.
+def serialize_checkpoint(directory: Path, step: int, payload: dict[str, Any]) -> io.BytesIO:
+    """``payload`` as the bytes of its file, taken now (a consistent snapshot of the training state).
 
     Weights or optimizer moments that are not finite are refused: a NaN checkpoint would poison every
     later resume.
     """
     for key in ("networks", "ema", "optimizers"):
-        if key in payload and not _all_finite(payload[key]):
+        if key in payload and not all_finite(payload[key]):
             raise CheckpointError(f"{checkpoint_path(directory, step)}: refusing to save non-finite {key}")
-    path = checkpoint_path(directory, step)
     buffer = io.BytesIO()
     torch.save(payload, buffer)
+    return buffer
+
+
+def write_checkpoint(
+    directory: Path, step: int, buffer: io.BytesIO, *, healthy: bool, score: float, keep_last: int
+) -> Path:
+    """Write the serialised checkpoint atomically with its sidecar, record its health, drop old ones.
+
+    Older checkpoints are removed only after the new one and its sidecar are on disk, so a crash during
+    the write leaves the previous checkpoints whole.
+    """
+    path = checkpoint_path(directory, step)
     atomic_write(path, lambda handle: handle.write(buffer.getbuffer()))
     digest = sha256_bytes(buffer.getbuffer())  # the bytes just written, without reading them back
     atomic_write_text(path.with_name(path.name + ".sha256"), f"{digest}  {path.name}\n")
@@ -118,6 +100,14 @@ def save_checkpoint(
     atomic_write_json(Path(directory) / INDEX_NAME, index)
     rotate_checkpoints(directory, keep_last)
     return path
+
+
+def save_checkpoint(
+    directory: Path, step: int, payload: dict[str, Any], *, healthy: bool, score: float, keep_last: int
+) -> Path:
+    """Serialise and write ``payload`` now (``serialize_checkpoint`` then ``write_checkpoint``)."""
+    buffer = serialize_checkpoint(directory, step, payload)
+    return write_checkpoint(directory, step, buffer, healthy=healthy, score=score, keep_last=keep_last)
 
 
 def verify_checkpoint(entry: CheckpointEntry) -> None:

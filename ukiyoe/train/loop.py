@@ -17,9 +17,9 @@ import torch
 from ukiyoe.common.errors import CheckpointError
 from ukiyoe.common.history import write_history
 from ukiyoe.gan.assemble import Experiment
-from ukiyoe.gan.checkpoint import save_checkpoint
 from ukiyoe.train import distributed
 from ukiyoe.train.batches import RealBatches
+from ukiyoe.train.checkpoint_writer import CheckpointWriter
 from ukiyoe.train.guard import CollapseGuard
 from ukiyoe.train.monitor import EpochAverager, Throughput, progress_bar, save_samples, show_progress
 from ukiyoe.train.options import TrainOptions
@@ -61,6 +61,7 @@ class Trainer:
         self.guard = CollapseGuard(watchdog, experiment, options, fixed_real, context, tracker, paths.out,
                                    classifier)
         self.throughput = Throughput(options.batch_size)
+        self.writer = CheckpointWriter(options.background_checkpoints)
 
     def epoch_of(self, step: int) -> int:
         return min(step, self.total_steps - 1) // self.steps_per_epoch + 1
@@ -75,12 +76,19 @@ class Trainer:
         return values
 
     def run(self, resume_payload: dict[str, Any] | None) -> dict[str, Any]:
-        if resume_payload is not None:
-            self.load_state_dict(resume_payload)
-            if self.context.is_main and self.history:
-                write_history(self.paths.metrics / "history.csv", self.history)
-        else:
-            self.save(healthy=True, score=float("nan"))
+        try:
+            if resume_payload is not None:
+                self.load_state_dict(resume_payload)
+                if self.context.is_main and self.history:
+                    write_history(self.paths.metrics / "history.csv", self.history)
+            else:
+                self.save(healthy=True, score=float("nan"))
+            self._train()
+        finally:
+            self.writer.close()  # every checkpoint on disk before the run reports or stops
+        return self.summary()
+
+    def _train(self) -> None:
         bar = progress_bar(self.total_steps, self.step, self.context.is_main)
         self.throughput.start()
         with StopSignals() as signals, bar:
@@ -106,6 +114,7 @@ class Trainer:
                 healthy = True
                 if checkpoint_due or not finite or self.guard.due(self.step):
                     with self.throughput.between("watchdog", self.device):
+                        self.writer.wait()  # a rollback reads the checkpoints
                         healthy = self.guard.watch(self.step, self.epoch_of(self.step), finite,
                                                    self.averager, self._roll_back_to)
                     if healthy is None:  # rolled back: continue from the restored step
@@ -120,7 +129,6 @@ class Trainer:
                 if stopping:
                     raise StopRequested(signals.received or 15)
         self.throughput.stop()
-        return self.summary()
 
     def _reading_due(self) -> bool:
         """Device sums are read at checkpoints, guard checks and epoch ends: the same steps on every rank."""
@@ -154,8 +162,8 @@ class Trainer:
                                                  self.experiment.ema], self.device)
         rng_states = distributed.gather_objects(self.context, capture_rng_state())
         if self.context.is_main:
-            save_checkpoint(self.paths.out, self.step, self.state_dict(rng_states), healthy=healthy,
-                            score=score, keep_last=self.options.keep_last)
+            self.writer.save(self.paths.out, self.step, self.state_dict(rng_states), healthy=healthy,
+                             score=score, keep_last=self.options.keep_last)
         distributed.barrier(self.context)
 
     def state_dict(self, rng_states: list[dict[str, Any]]) -> dict[str, Any]:

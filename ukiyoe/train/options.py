@@ -37,6 +37,8 @@ class TrainOptions:
     reads step values every watchdog interval instead of every step and replays CUDA graphs on one GPU
     (``ukiyoe.train.phases``); ``'eager'`` is the reference. ``compile`` runs the generator's mapping and
     synthesis through ``torch.compile``, and with ``'fast'`` the NCA's step on training batches too.
+    ``background_checkpoints`` writes each checkpoint on a second thread while the next steps run
+    (``ukiyoe.train.checkpoint_writer``; a crash during a write loses that checkpoint, not older ones).
     """
 
     epochs: int = 1
@@ -47,6 +49,7 @@ class TrainOptions:
     sample_every: int = 1
     sample_count: int = 16
     keep_last: int = 3
+    background_checkpoints: bool = True
     deterministic: bool = False
     device: str = "auto"
     amp: str | None = None

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ukiyoe.common.finite import all_finite
 from ukiyoe.common.images import nchw_to_nhwc, to_uint8
 from ukiyoe.common.ranges import Between, Each, declare, one_of
 
@@ -141,10 +142,7 @@ def measure(
     alive_ratio: float | None = None,
     epoch: int | None = None,
 ) -> Indicators:
-    finite = bool(torch.isfinite(samples).all()) and all(
-        bool(torch.isfinite(parameter).all()) for module in modules for parameter in module.parameters()
-    )
-    if not finite:
+    if not all_finite([samples, *(parameter for module in modules for parameter in module.parameters())]):
         return Indicators(NAN, NAN, NAN, False, epoch=epoch)
     return Indicators(
         diversity=sample_diversity(samples),
