@@ -1,9 +1,9 @@
 """Cost of one collapse-watchdog check's classifier work with the mode classifier on the CPU or on the GPU.
 
 A check classifies and embeds the fixed-z samples (``CollapseProbe.mode_coverage`` and
-``feature_duplicates``). The train stage used to leave the classifier on the CPU, so a GPU run's check waited
-for two CPU forwards; it now moves it to the training device. This times both placements side by side, in
-alternation, on data made by ``ukiyoe prepare``.
+``feature_duplicates``). The train stage keeps the classifier on the CPU; this times that placement and the
+training GPU side by side, in alternation, on data made by ``ukiyoe prepare``, to say which one a GPU run
+should use.
 
     python benchmarks/bench_watchdog.py --resolution 64 --samples 128
 """

@@ -190,8 +190,6 @@ def run(request: TrainRequest) -> dict[str, Any]:
     distributed.initialise(context, device)
     try:
         configure_determinism(options, device)
-        if classifier is not None:
-            classifier.to(device)  # on the CPU a GPU run's watchdog checks waited for two CPU forwards
         experiment = build_experiment(options, device, context)
         seed_everything(options.seed + context.rank)
         batches = RealBatches(
