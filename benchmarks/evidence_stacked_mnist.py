@@ -307,6 +307,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     prepare_s = round(time.monotonic() - started, 1)
     specs = [parse_spec(text, seed) for text in args.runs for seed in args.seeds]
+    names = [spec.name for spec in specs]
+    if len(set(names)) != len(names):
+        raise SystemExit(f"--runs: two runs would share one directory: {sorted(names)}")
     with mps_daemon() if args.mps else contextlib.nullcontext():
         trained = train_all(specs, work, params, args)
     from ukiyoe.data.classifier import load_mode_classifier

@@ -3,6 +3,8 @@ errors raised on the training thread, older checkpoints kept until the new one i
 
 from __future__ import annotations
 
+import os
+import stat
 import threading
 
 import pytest
@@ -68,3 +70,21 @@ def test_non_finite_state_is_refused_before_anything_is_written(tmp_path) -> Non
         writer.save(tmp_path, 1, payload(float("nan")), healthy=True, score=0.1, keep_last=3)
     writer.close()
     assert list_checkpoints(tmp_path) == []
+
+
+def test_a_file_write_reads_the_umask_without_setting_it(tmp_path, monkeypatch) -> None:
+    """Setting and restoring the umask would race with the writer thread: the main thread's files (samples,
+    history) could get the wrong mode, or the process keep the wrong umask."""
+    from ukiyoe.common import files
+
+    old = os.umask(0o027)
+    try:
+        def refuse(mask: int) -> int:
+            raise AssertionError("the umask was set during a write")
+
+        monkeypatch.setattr(files.os, "umask", refuse)
+        files.atomic_write_text(tmp_path / "f.txt", "x")
+    finally:
+        monkeypatch.undo()
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "f.txt").stat().st_mode) == 0o640

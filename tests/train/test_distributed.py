@@ -34,7 +34,11 @@ from ukiyoe.train.watchdog import Indicators
 
 # The fault launcher instead of ``-m ukiyoe``, so that a rank can be killed or poisoned mid-run.
 TORCHRUN = ("-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", LAUNCHER)
-EVERY_3 = ("--bind", "TrainOptions.checkpoint_every = 3")
+# Checkpoints written before the next step, so a kill right after one finds it on disk (this file tests
+# process counts; tests/train/test_resume.py tests kills during a background write).
+EVERY_3 = (
+    "--bind", "TrainOptions.checkpoint_every = 3", "--bind", "TrainOptions.background_checkpoints = False"
+)
 
 
 def image_ids(batch: torch.Tensor) -> list[int]:

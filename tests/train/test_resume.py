@@ -54,11 +54,13 @@ def test_sigkill_at_three_points_then_resume_is_bit_identical(workspace) -> None
         resume = ("--resume", "auto") if number else ()
         code, stderr = finish(start(workspace, "killed", *resume, env={KILL_AT_STEP: str(step)}))
         assert code == -signal.SIGKILL, stderr
-        assert list_checkpoints(killed)[-1].step < step
+        assert all(entry.step < step for entry in list_checkpoints(killed))
     # Checkpoints are written beside the steps: a kill one step after a save may land before that write
     # finished, and the run must then resume from the newest checkpoint that is whole.
+    # Step 5's checkpoint is whole: the last killed process resumed from it, or waited for its write at the
+    # watchdog check of step 8.
     newest, _ = load_newest_valid(killed)
-    assert newest.step in (0, 5, 10)
+    assert newest.step in (5, 10)
     code, stderr = finish(start(workspace, "killed", "--resume", "auto"))
     assert code == 0, stderr
     total = 2 * workspace.steps_per_epoch

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -9,9 +10,12 @@ import os
 import stat
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
+
+_UMASK_LOCK = threading.Lock()
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -22,12 +26,23 @@ def _fsync_directory(directory: Path) -> None:
         os.close(descriptor)
 
 
+def _umask() -> int:
+    """The process umask, read without setting it where Linux shows it: setting and restoring it would
+    race with a second thread writing files (checkpoints are written beside the training steps)."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
 def _umask_mode() -> int:
     """The mode ``open()`` would give a new file (0666 less the umask); mkstemp's 0600 would hide
     checkpoints and metrics from the rest of a team or a container's other user."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return 0o666 & ~mask
+    return 0o666 & ~_umask()
 
 
 def atomic_write(path: Path, write: Callable[[IO[bytes]], Any]) -> None:

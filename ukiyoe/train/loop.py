@@ -6,6 +6,7 @@ The guard checks every ``CollapseWatchdog.interval`` steps and before each check
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from ukiyoe.train.tracking import Tracker
 from ukiyoe.train.watchdog import CollapseWatchdog
 
 CHECKPOINT_FORMAT = 1
+log = logging.getLogger(__name__)
 # Test-only seam: callables (step, experiment) run after every step; production code never adds one.
 AFTER_STEP_HOOKS: list[Callable[[int, Experiment], None]] = []
 
@@ -76,7 +78,7 @@ class Trainer:
         return values
 
     def run(self, resume_payload: dict[str, Any] | None) -> dict[str, Any]:
-        try:
+        try:  # every checkpoint is on disk before the run reports or stops
             if resume_payload is not None:
                 self.load_state_dict(resume_payload)
                 if self.context.is_main and self.history:
@@ -84,8 +86,13 @@ class Trainer:
             else:
                 self.save(healthy=True, score=float("nan"))
             self._train()
-        finally:
-            self.writer.close()  # every checkpoint on disk before the run reports or stops
+        except BaseException:
+            try:
+                self.writer.close()
+            except Exception as error:  # the run's own error is the one to report
+                log.warning("an earlier checkpoint write failed too: %s", error)
+            raise
+        self.writer.close()
         return self.summary()
 
     def _train(self) -> None:
@@ -113,8 +120,9 @@ class Trainer:
                 show_progress(bar, shown)
                 healthy = True
                 if checkpoint_due or not finite or self.guard.due(self.step):
-                    with self.throughput.between("watchdog", self.device):
+                    with self.throughput.between("checkpoints", self.device):
                         self.writer.wait()  # a rollback reads the checkpoints
+                    with self.throughput.between("watchdog", self.device):
                         healthy = self.guard.watch(self.step, self.epoch_of(self.step), finite,
                                                    self.averager, self._roll_back_to)
                     if healthy is None:  # rolled back: continue from the restored step
@@ -125,7 +133,8 @@ class Trainer:
                         self.end_epoch(self.step // self.steps_per_epoch)
                 if checkpoint_due:
                     with self.throughput.between("checkpoints", self.device):
-                        self.save(healthy, self.guard.last_diversity)
+                        self.save(healthy, self.guard.last_diversity,
+                                  last=stopping or self.step == self.total_steps)
                 if stopping:
                     raise StopRequested(signals.received or 15)
         self.throughput.stop()
@@ -157,13 +166,17 @@ class Trainer:
         write_history(self.paths.metrics / "history.csv", self.history)
         self.tracker.log_scalars({k: v for k, v in row.items() if isinstance(v, int | float)}, self.step)
 
-    def save(self, healthy: bool, score: float) -> None:
+    def save(self, healthy: bool, score: float, last: bool = False) -> None:
+        """``last``: the run stops after this checkpoint, so it is on disk before any rank leaves the
+        barrier (a launcher ends the other ranks once one has exited)."""
         distributed.check_in_sync(self.context, [*self.experiment.networks.modules().values(),
                                                  self.experiment.ema], self.device)
         rng_states = distributed.gather_objects(self.context, capture_rng_state())
         if self.context.is_main:
             self.writer.save(self.paths.out, self.step, self.state_dict(rng_states), healthy=healthy,
                              score=score, keep_last=self.options.keep_last)
+            if last:
+                self.writer.wait()
         distributed.barrier(self.context)
 
     def state_dict(self, rng_states: list[dict[str, Any]]) -> dict[str, Any]:
