@@ -1,9 +1,8 @@
 """Cost of one collapse-watchdog check's classifier work with the mode classifier on the CPU or on the GPU.
 
-A check classifies and embeds the fixed-z samples (``CollapseProbe.mode_coverage`` and
-``feature_duplicates``). The train stage keeps the classifier on the CPU; this times that placement and the
-training GPU side by side, in alternation, on data made by ``ukiyoe prepare``, to say which one a GPU run
-should use.
+A check classifies and embeds the fixed-z samples (``CollapseProbe.check``). The train stage keeps the
+classifier on the CPU; this times that placement and the training GPU side by side, in alternation, on data
+made by ``ukiyoe prepare``, to say which one a GPU run should use.
 
     python benchmarks/bench_watchdog.py --resolution 64 --samples 128
 """
@@ -27,8 +26,7 @@ from ukiyoe.train.watchdog import CollapseProbe
 
 def check_seconds(probe: CollapseProbe, samples: torch.Tensor) -> float:
     started = time.perf_counter()
-    probe.mode_coverage(samples)
-    probe.feature_duplicates(samples)
+    probe.check(samples)
     return time.perf_counter() - started
 
 

@@ -125,20 +125,32 @@ class ModeClassifier:
                 chunk = chunk.transpose(0, 3, 1, 2)[..., None].reshape(-1, *chunk.shape[1:3], 1)
             yield start, to_input(chunk, self.spec.in_channels).to(self.device)
 
-    def classify(self, images: np.ndarray, batch_size: int = 512) -> tuple[np.ndarray, np.ndarray]:
-        """Mode label (int64) and confidence in [0, 1] per image: the top softmax probability, for stacked
-        digits the product of the three channels' (the probability that the whole triple is right)."""
-        labels, confidence = np.empty(len(images), np.int64), np.empty(len(images), np.float64)
-        triple = self.spec.kind == "digit_triple"
+    def classify_and_embed(self, images: np.ndarray, batch_size: int = 512
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``classify``'s labels and confidences and ``embed``'s features from one forward pass (the head
+        reads the features)."""
+        count, triple = len(images), self.spec.kind == "digit_triple"
+        labels, confidence = np.empty(count, np.int64), np.empty(count, np.float64)
+        features = np.empty((count, self.embed_dim), np.float32)
         with torch.no_grad():
             for start, x in self._batches(images, batch_size):
-                top = F.softmax(self.net(x).double(), dim=1).max(dim=1)
+                embedded = self.net.embed(x)
+                top = F.softmax(self.net.head(embedded).double(), dim=1).max(dim=1)
                 probability, digit = top.values.cpu().numpy(), top.indices.cpu().numpy()
                 if triple:
                     probability = probability.reshape(-1, 3).prod(axis=1)
                     digit = digit.reshape(-1, 3) @ np.array([100, 10, 1])
                 labels[start : start + len(digit)] = digit
                 confidence[start : start + len(digit)] = probability
+                features[start : start + len(digit)] = embedded.float().cpu().numpy().reshape(
+                    -1, self.embed_dim
+                )
+        return labels, confidence, features
+
+    def classify(self, images: np.ndarray, batch_size: int = 512) -> tuple[np.ndarray, np.ndarray]:
+        """Mode label (int64) and confidence in [0, 1] per image: the top softmax probability, for stacked
+        digits the product of the three channels' (the probability that the whole triple is right)."""
+        labels, confidence, _ = self.classify_and_embed(images, batch_size)
         return labels, confidence
 
     def predict(self, images: np.ndarray, batch_size: int = 512) -> np.ndarray:
@@ -147,12 +159,7 @@ class ModeClassifier:
 
     def embed(self, images: np.ndarray, batch_size: int = 512) -> np.ndarray:
         """Penultimate features per image, float32 (N, D): an in-house feature space."""
-        out = np.empty((len(images), self.embed_dim), np.float32)
-        with torch.no_grad():
-            for start, x in self._batches(images, batch_size):
-                values = self.net.embed(x).float().cpu().numpy().reshape(-1, self.embed_dim)
-                out[start : start + len(values)] = values
-        return out
+        return self.classify_and_embed(images, batch_size)[2]
 
 
 def save_classifier(net: ModeNet, spec: ClassifierSpec, info: dict[str, Any], directory: Path) -> None:

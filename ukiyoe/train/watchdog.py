@@ -106,30 +106,31 @@ class CollapseProbe:
 
     def __init__(self, real: torch.Tensor, classifier: Any | None = None) -> None:
         self.classifier = classifier
-        real_features = self.features(real)
+        labels, confidence, real_features = self._read(real)
         self.duplicate_threshold = float(
             torch.quantile(nearest_other(real_features), self.DUPLICATE_QUANTILE)
         )
         self.threshold, self.real_modes = 0.0, 0
-        if classifier is not None:
-            labels, confidence = classifier.classify(_pixels(real))
+        if labels is not None and confidence is not None:
             self.threshold = float(np.quantile(confidence, 1.0 - self.CONFIDENT_PASS, method="lower"))
             self.real_modes = len(np.unique(labels[confidence >= self.threshold]))
 
-    def features(self, images: torch.Tensor) -> torch.Tensor:
+    def _read(self, images: torch.Tensor) -> tuple[np.ndarray | None, np.ndarray | None, torch.Tensor]:
+        """Labels, confidences and features from one classifier pass; pooled pixels and no labels without
+        a classifier."""
         if self.classifier is None:
-            return pooled_descriptor(images)
-        return torch.from_numpy(self.classifier.embed(_pixels(images))).double()
+            return None, None, pooled_descriptor(images)
+        labels, confidence, features = self.classifier.classify_and_embed(_pixels(images))
+        return labels, confidence, torch.from_numpy(features).double()
 
-    def mode_coverage(self, samples: torch.Tensor) -> float:
-        """Confident modes among ``samples`` ÷ confident modes of the real batch (NaN without classifier)."""
-        if self.classifier is None or self.real_modes == 0:
-            return NAN
-        labels, confidence = self.classifier.classify(_pixels(samples))
-        return len(np.unique(labels[confidence >= self.threshold])) / self.real_modes
-
-    def feature_duplicates(self, samples: torch.Tensor) -> float:
-        return float((nearest_other(self.features(samples)) < self.duplicate_threshold).double().mean())
+    def check(self, samples: torch.Tensor) -> tuple[float, float]:
+        """Mode coverage (confident modes among ``samples`` ÷ those of the real batch; NaN without a
+        classifier) and the share of feature-space near-duplicates."""
+        labels, confidence, features = self._read(samples)
+        duplicates = float((nearest_other(features) < self.duplicate_threshold).double().mean())
+        if labels is None or confidence is None or self.real_modes == 0:
+            return NAN, duplicates
+        return len(np.unique(labels[confidence >= self.threshold])) / self.real_modes, duplicates
 
 
 def measure(
@@ -144,13 +145,14 @@ def measure(
 ) -> Indicators:
     if not all_finite([samples, *(parameter for module in modules for parameter in module.parameters())]):
         return Indicators(NAN, NAN, NAN, False, epoch=epoch)
+    coverage, duplicates = probe.check(samples) if probe is not None else (NAN, NAN)
     return Indicators(
         diversity=sample_diversity(samples),
         duplicate_rate=duplicate_rate(samples, duplicate_distance),
         d_accuracy=discriminator_accuracy(real_logits, fake_logits),
         finite=True,
-        mode_coverage=probe.mode_coverage(samples) if probe is not None else NAN,
-        feature_duplicates=probe.feature_duplicates(samples) if probe is not None else NAN,
+        mode_coverage=coverage,
+        feature_duplicates=duplicates,
         alive_ratio=NAN if alive_ratio is None else float(alive_ratio),
         epoch=epoch,
     )
