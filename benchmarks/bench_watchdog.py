@@ -1,8 +1,8 @@
 """Cost of one collapse-watchdog check's classifier work with the mode classifier on the CPU or on the GPU.
 
-A check classifies and embeds the fixed-z samples (``CollapseProbe.check``). The train stage keeps the
-classifier on the CPU; this times that placement and the training GPU side by side, in alternation, on data
-made by ``ukiyoe prepare``, to say which one a GPU run should use.
+A check classifies and embeds the fixed-z samples (``CollapseProbe.check``), which are on the training GPU.
+This times the classifier on the CPU (the samples are copied to the host) and on that GPU, side by side, in
+alternation, on data made by ``ukiyoe prepare``, to say where a GPU run should keep it.
 
     python benchmarks/bench_watchdog.py --resolution 64 --samples 128
 """
@@ -25,6 +25,7 @@ from ukiyoe.train.watchdog import CollapseProbe
 
 
 def check_seconds(probe: CollapseProbe, samples: torch.Tensor) -> float:
+    torch.cuda.synchronize()
     started = time.perf_counter()
     probe.check(samples)
     return time.perf_counter() - started
@@ -51,7 +52,7 @@ def main() -> int:
     probes = {}
     for place in ("cpu", "cuda"):
         classifier = load_mode_classifier(work / "prepared").to(place)
-        probes[place] = CollapseProbe(real.to(place), classifier), samples.to(place)
+        probes[place] = CollapseProbe(real.cuda(), classifier), samples.cuda()
     times: dict[str, list[float]] = {place: [] for place in probes}
     for _ in range(args.rounds):
         for place, (probe, batch) in probes.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import torch
 from faults import make_hook
@@ -35,6 +36,25 @@ def test_injected_nan_rolls_back_and_no_checkpoint_holds_nan(workspace, monkeypa
                for part in ("checkpoints", "epoch_ends", "watchdog")}
     assert all(seconds > 0 for seconds in between.values())
     assert sum(between.values()) <= summary["seconds_after_first_epoch"]
+
+
+def test_a_rollback_waits_for_the_checkpoint_still_being_written(workspace, monkeypatch) -> None:
+    """The step-5 checkpoint is still being written on the second thread when the NaN at step 7 is seen:
+    the rollback waits for it instead of falling back to an older one."""
+    from ukiyoe.train import checkpoint_writer
+
+    write = checkpoint_writer.write_checkpoint
+
+    def slow_write(directory, step, *args, **kwargs):
+        if step == 5:
+            time.sleep(1.5)
+        return write(directory, step, *args, **kwargs)
+
+    monkeypatch.setattr(checkpoint_writer, "write_checkpoint", slow_write)
+    monkeypatch.setattr(loop, "AFTER_STEP_HOOKS", [make_hook(nan_at=6)])
+    assert main(workspace.train_args("slow", "--bind", "TrainOptions.background_checkpoints = True")) == 0
+    events = workspace.sacred_run()["info"]["watchdog_events"]
+    assert [(e["action"], e["step"], e["rolled_back_to"]) for e in events] == [("rollback", 7, 5)]
 
 
 def test_remedies_are_applied_and_logged_then_the_run_stops_after_k_rollbacks(workspace, capsys) -> None:

@@ -19,7 +19,7 @@ from torch.nn import functional as F
 
 from ukiyoe.common.errors import DataError
 from ukiyoe.common.files import json_text
-from ukiyoe.common.images import to_signed
+from ukiyoe.common.images import quantize, to_signed
 
 INPUT_SIZE = 32
 KINDS = ("modes", "digit_triple")  # one label per image, or one digit per colour channel
@@ -85,7 +85,9 @@ def to_input(images: np.ndarray, in_channels: int) -> torch.Tensor:
         raise DataError(
             f"classifier input must be uint8 (N, H, W, {in_channels}), got {array.dtype} {array.shape}"
         )
-    return to_signed(torch.from_numpy(np.ascontiguousarray(array)).permute(0, 3, 1, 2))
+    # contiguous NCHW: the layout ``classify_and_embed_tensor`` feeds, so both paths give the same numbers
+    nchw = torch.from_numpy(np.ascontiguousarray(array)).permute(0, 3, 1, 2)
+    return to_signed(nchw.clone(memory_format=torch.contiguous_format))
 
 
 class ModeClassifier:
@@ -129,23 +131,35 @@ class ModeClassifier:
                            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``classify``'s labels and confidences and ``embed``'s features from one forward pass (the head
         reads the features)."""
-        count, triple = len(images), self.spec.kind == "digit_triple"
+        count = len(images)
         labels, confidence = np.empty(count, np.int64), np.empty(count, np.float64)
         features = np.empty((count, self.embed_dim), np.float32)
-        with torch.no_grad():
-            for start, x in self._batches(images, batch_size):
-                embedded = self.net.embed(x)
-                top = F.softmax(self.net.head(embedded).double(), dim=1).max(dim=1)
-                probability, digit = top.values.cpu().numpy(), top.indices.cpu().numpy()
-                if triple:
-                    probability = probability.reshape(-1, 3).prod(axis=1)
-                    digit = digit.reshape(-1, 3) @ np.array([100, 10, 1])
-                labels[start : start + len(digit)] = digit
-                confidence[start : start + len(digit)] = probability
-                features[start : start + len(digit)] = embedded.float().cpu().numpy().reshape(
-                    -1, self.embed_dim
-                )
+        for start, x in self._batches(images, batch_size):
+            digit, probability, embedded = (part.cpu().numpy() for part in self._read(x))
+            labels[start : start + len(digit)] = digit
+            confidence[start : start + len(digit)] = probability
+            features[start : start + len(digit)] = embedded
         return labels, confidence, features
+
+    def classify_and_embed_tensor(self, images: torch.Tensor
+                                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``classify_and_embed`` of float NCHW images in [-1, 1], on the classifier's device: the pixels
+        are rounded there as stored images are (the same numbers), and nothing is read back."""
+        pixels = quantize(images.to(self.device))
+        if self.spec.kind == "digit_triple":  # each colour channel is one digit
+            pixels = pixels.reshape(-1, 1, *pixels.shape[2:])
+        return self._read(to_signed(pixels))
+
+    @torch.no_grad()
+    def _read(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Labels, confidences (float64) and features of one network input, per image."""
+        embedded = self.net.embed(x)
+        top = F.softmax(self.net.head(embedded).double(), dim=1).max(dim=1)
+        probability, digit = top.values, top.indices
+        if self.spec.kind == "digit_triple":
+            probability = probability.reshape(-1, 3).prod(dim=1)
+            digit = (digit.reshape(-1, 3) * torch.tensor([100, 10, 1], device=digit.device)).sum(dim=1)
+        return digit, probability, embedded.float().reshape(len(digit), self.embed_dim)
 
     def classify(self, images: np.ndarray, batch_size: int = 512) -> tuple[np.ndarray, np.ndarray]:
         """Mode label (int64) and confidence in [0, 1] per image: the top softmax probability, for stacked

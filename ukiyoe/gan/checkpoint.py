@@ -69,15 +69,21 @@ def read_index(directory: Path) -> dict[str, dict[str, Any]]:
     return value if isinstance(value, dict) else {}
 
 
-def serialize_checkpoint(directory: Path, step: int, payload: dict[str, Any]) -> io.BytesIO:
-    """``payload`` as the bytes of its file, taken now (a consistent snapshot of the training state).
-
-    Weights or optimizer moments that are not finite are refused: a NaN checkpoint would poison every
-    later resume.
-    """
+def refuse_non_finite(directory: Path, step: int, payload: dict[str, Any]) -> None:
+    """Weights or optimizer moments that are not finite are refused: a NaN checkpoint would poison every
+    later resume."""
     for key in ("networks", "ema", "optimizers"):
         if key in payload and not all_finite(payload[key]):
             raise CheckpointError(f"{checkpoint_path(directory, step)}: refusing to save non-finite {key}")
+
+
+def serialize_checkpoint(directory: Path, step: int, payload: dict[str, Any]) -> io.BytesIO:
+    """``payload`` as the bytes of its file, taken now (a consistent snapshot of the training state)."""
+    refuse_non_finite(directory, step, payload)
+    return to_bytes(payload)
+
+
+def to_bytes(payload: dict[str, Any]) -> io.BytesIO:
     buffer = io.BytesIO()
     torch.save(payload, buffer)
     return buffer

@@ -144,7 +144,8 @@ class PhaseGraphs:
         summed: set[str] = set()  # the names the first branch adds to the device sums
         with torch.cuda.stream(self.stream):
             if graph is not None:
-                graph.capture_begin(pool=self.pool)
+                # thread-local: the checkpoint writer's thread may copy a snapshot to the host meanwhile
+                graph.capture_begin(pool=self.pool, capture_error_mode="thread_local")
             try:
                 if len(key) > 1:
                     self.side.wait_stream(self.stream)  # fork: the second branch starts where the first does

@@ -40,9 +40,10 @@ def agreed(per_rank: list[Indicators]) -> Indicators:
 class CollapseGuard:
     def __init__(self, watchdog: CollapseWatchdog, experiment: Experiment, options: TrainOptions,
                  fixed_real: torch.Tensor, context: distributed.Distributed, tracker: Tracker, out: Path,
-                 classifier: Any | None = None):
+                 classifier: Any | None = None, checkpoints_written: Callable[[], None] = lambda: None):
         self.watchdog, self.experiment, self.context, self.tracker, self.out = (
             watchdog, experiment, context, tracker, out)
+        self.checkpoints_written = checkpoints_written  # waits for a checkpoint still being written
         self.device, self.fixed_real = fixed_real.device, fixed_real
         self.seed = options.seed + FIXED_Z_SEED_OFFSET
         count = max(options.sample_count, watchdog.sample_count)
@@ -134,6 +135,8 @@ class CollapseGuard:
         return None
 
     def _rollback(self, restore: Callable[[dict[str, Any]], None]) -> int:
+        self.checkpoints_written()
+        distributed.barrier(self.context)  # rank 0's last write is on disk before any rank reads
         found = load_newest_valid(self.out, self.device, healthy_only=True)
         if found is None:
             raise TrainingError(f"collapse watchdog: no healthy checkpoint to roll back to in {self.out}")

@@ -59,11 +59,11 @@ class Trainer:
         self.averager, self.last_read = EpochAverager(), {}
         self.stepper = Stepper(experiment, make_phases(experiment, options, context, device,
                                                        batches.batch_size))
+        self.writer = CheckpointWriter(options.background_checkpoints)
         fixed_real = batches.fixed(watchdog.sample_count)
         self.guard = CollapseGuard(watchdog, experiment, options, fixed_real, context, tracker, paths.out,
-                                   classifier)
+                                   classifier, self.writer.wait)
         self.throughput = Throughput(options.batch_size)
-        self.writer = CheckpointWriter(options.background_checkpoints)
 
     def epoch_of(self, step: int) -> int:
         return min(step, self.total_steps - 1) // self.steps_per_epoch + 1
@@ -120,8 +120,6 @@ class Trainer:
                 show_progress(bar, shown)
                 healthy = True
                 if checkpoint_due or not finite or self.guard.due(self.step):
-                    with self.throughput.between("checkpoints", self.device):
-                        self.writer.wait()  # a rollback reads the checkpoints
                     with self.throughput.between("watchdog", self.device):
                         healthy = self.guard.watch(self.step, self.epoch_of(self.step), finite,
                                                    self.averager, self._roll_back_to)

@@ -187,6 +187,8 @@ def run(request: TrainRequest) -> dict[str, Any]:
     device = select_device(options.device, context)
     if device.type == "cuda":
         torch.cuda.set_device(device)
+    if classifier is not None:  # the watchdog reads the samples where they are made (measured faster)
+        classifier.to(device)
     distributed.initialise(context, device)
     try:
         configure_determinism(options, device)

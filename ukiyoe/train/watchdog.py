@@ -21,7 +21,6 @@ import torch
 import torch.nn.functional as F
 
 from ukiyoe.common.finite import all_finite
-from ukiyoe.common.images import nchw_to_nhwc, to_uint8
 from ukiyoe.common.ranges import Between, Each, declare, one_of
 
 REMEDIES = ("halve_gen_lr", "raise_n_critic")
@@ -72,11 +71,6 @@ def duplicate_rate(images: torch.Tensor, distance: float) -> float:
     return float((distances[upper] < distance).float().mean())
 
 
-def _pixels(images: torch.Tensor) -> np.ndarray:
-    """Generated images as the classifier reads them: uint8, channels last."""
-    return nchw_to_nhwc(to_uint8(images))
-
-
 def discriminator_accuracy(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> float:
     """How often D ranks reals above zero and fakes below: 1.0 means D has saturated."""
     return 0.5 * float((real_logits.float() > 0).float().mean() + (fake_logits.float() < 0).float().mean())
@@ -84,7 +78,7 @@ def discriminator_accuracy(real_logits: torch.Tensor, fake_logits: torch.Tensor)
 
 def pooled_descriptor(images: torch.Tensor) -> torch.Tensor:
     """8×8 area-pooled, per-channel standardised pixels: the feature space when the data has no classifier."""
-    pooled = F.interpolate(images.detach().float().cpu(), size=(8, 8), mode="area")
+    pooled = F.interpolate(images.detach().float(), size=(8, 8), mode="area")
     centred = pooled - pooled.mean(dim=(2, 3), keepdim=True)
     return (centred / (centred.std(dim=(2, 3), keepdim=True) + 0.03)).flatten(1)
 
@@ -116,12 +110,12 @@ class CollapseProbe:
             self.real_modes = len(np.unique(labels[confidence >= self.threshold]))
 
     def _read(self, images: torch.Tensor) -> tuple[np.ndarray | None, np.ndarray | None, torch.Tensor]:
-        """Labels, confidences and features from one classifier pass; pooled pixels and no labels without
-        a classifier."""
+        """Labels, confidences and features from one classifier pass on the classifier's device; pooled
+        pixels and no labels without a classifier."""
         if self.classifier is None:
             return None, None, pooled_descriptor(images)
-        labels, confidence, features = self.classifier.classify_and_embed(_pixels(images))
-        return labels, confidence, torch.from_numpy(features).double()
+        labels, confidence, features = self.classifier.classify_and_embed_tensor(images)
+        return labels.cpu().numpy(), confidence.cpu().numpy(), features.double()
 
     def check(self, samples: torch.Tensor) -> tuple[float, float]:
         """Mode coverage (confident modes among ``samples`` ÷ those of the real batch; NaN without a
