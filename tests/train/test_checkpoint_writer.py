@@ -88,3 +88,20 @@ def test_a_file_write_reads_the_umask_without_setting_it(tmp_path, monkeypatch) 
         monkeypatch.undo()
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "f.txt").stat().st_mode) == 0o640
+
+
+def test_a_snapshot_is_untouched_by_later_changes_to_the_state() -> None:
+    """Tensors, containers and other values (an RNG state's numpy array) are all copies."""
+    import numpy as np
+
+    from ukiyoe.train.checkpoint_writer import snapshot
+
+    state = {"networks": {"w": torch.ones(3)}, "history": [{"epoch": 1}], "rng": ("MT", np.arange(3), (1, 2))}
+    copied = snapshot(state)
+    state["networks"]["w"].add_(1.0)
+    state["history"][0]["epoch"] = 2
+    state["history"].append({"epoch": 3})
+    state["rng"][1][0] = 99
+    assert torch.equal(copied["networks"]["w"], torch.ones(3))
+    assert copied["history"] == [{"epoch": 1}] and copied["rng"][1].tolist() == [0, 1, 2]
+    assert copied["rng"][0] == "MT" and copied["rng"][2] == (1, 2)

@@ -47,9 +47,9 @@ class CheckpointWriter:
             write_checkpoint(directory, step, buffer, healthy=healthy, score=score, keep_last=keep_last)
             return
         refuse_non_finite(directory, step, payload)
+        self.wait()  # first, so that one copy of the state at most is held besides the weights
         copied = snapshot(payload)
         copied_at = _record_event()
-        self.wait()
         self._pending = self._executor.submit(_serialise_and_write, directory, step, copied, copied_at,
                                               healthy=healthy, score=score, keep_last=keep_last)
 
