@@ -105,3 +105,14 @@ def test_a_snapshot_is_untouched_by_later_changes_to_the_state() -> None:
     assert torch.equal(copied["networks"]["w"], torch.ones(3))
     assert copied["history"] == [{"epoch": 1}] and copied["rng"][1].tolist() == [0, 1, 2]
     assert copied["rng"][0] == "MT" and copied["rng"][2] == (1, 2)
+
+
+def test_a_snapshot_keeps_a_state_dicts_type_and_module_versions() -> None:
+    from collections import OrderedDict
+
+    from ukiyoe.train.checkpoint_writer import snapshot
+
+    state = torch.nn.Linear(2, 2).state_dict()
+    copied = snapshot({"networks": {"linear": state}})["networks"]["linear"]
+    assert isinstance(copied, OrderedDict) and copied._metadata == state._metadata
+    assert list(copied) == list(state) and all(torch.equal(copied[k], state[k]) for k in state)

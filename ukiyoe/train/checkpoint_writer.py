@@ -12,6 +12,7 @@ removed after the new one and its sidecar are on disk.
 from __future__ import annotations
 
 import copy
+from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,12 @@ def snapshot(value: Any) -> Any:
     their device, containers rebuilt."""
     if isinstance(value, torch.Tensor):
         return value.detach().clone()
-    if isinstance(value, dict):
-        return {key: snapshot(item) for key, item in value.items()}
+    if isinstance(value, dict):  # a state_dict's OrderedDict keeps its type and its module versions
+        copied = (OrderedDict if isinstance(value, OrderedDict) else dict)(
+            (key, snapshot(item)) for key, item in value.items())
+        if hasattr(value, "_metadata"):
+            copied._metadata = copy.deepcopy(value._metadata)  # type: ignore[attr-defined]
+        return copied
     if type(value) in (list, tuple):
         return type(value)(snapshot(item) for item in value)
     return copy.deepcopy(value)
@@ -67,17 +72,20 @@ class CheckpointWriter:
                 self._executor.shutdown(wait=True)
 
 
-def _record_event() -> torch.cuda.Event | None:
-    """Marks the copies on the training thread's stream: the writer's own stream does not wait for it."""
+def _record_event() -> tuple[int, torch.cuda.Event] | None:
+    """Marks the copies on the training thread's stream (and its device): the writer's own stream does not
+    wait for it."""
     if not torch.cuda.is_available() or not torch.cuda.is_initialized():
         return None
-    event = torch.cuda.Event()
+    event = torch.cuda.Event(blocking=True)  # the writer sleeps until the copies are done, it does not spin
     event.record()
-    return event
+    return torch.cuda.current_device(), event
 
 
 def _serialise_and_write(directory: Path, step: int, copied: dict[str, Any],
-                         copied_at: torch.cuda.Event | None, **options: Any) -> Path:
+                         copied_at: tuple[int, torch.cuda.Event] | None, **options: Any) -> Path:
     if copied_at is not None:
-        copied_at.synchronize()
+        device, event = copied_at
+        torch.cuda.set_device(device)  # a new thread starts on device 0
+        event.synchronize()
     return write_checkpoint(directory, step, to_bytes(copied), **options)

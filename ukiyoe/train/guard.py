@@ -135,14 +135,27 @@ class CollapseGuard:
         return None
 
     def _rollback(self, restore: Callable[[dict[str, Any]], None]) -> int:
-        self.checkpoints_written()
-        distributed.barrier(self.context)  # rank 0's last write is on disk before any rank reads
+        self._wait_for_writes()
         found = load_newest_valid(self.out, self.device, healthy_only=True)
         if found is None:
             raise TrainingError(f"collapse watchdog: no healthy checkpoint to roll back to in {self.out}")
         entry, payload = found
         restore(payload)
         return entry.step
+
+    def _wait_for_writes(self) -> None:
+        """Rank 0's last write is on disk before any rank reads; when it failed, every rank stops (the
+        others would wait for it forever)."""
+        error: Exception | None = None
+        try:
+            self.checkpoints_written()
+        except Exception as raised:  # noqa: BLE001 - every rank must hear of it before raising
+            error = raised
+        [failed] = distributed.any_rank(self.context, self.device, error is not None)
+        if error is not None:
+            raise error
+        if failed:
+            raise TrainingError(f"collapse watchdog: a checkpoint write failed on another rank ({self.out})")
 
     def _report(self, event: dict[str, Any], step: int) -> None:
         self.state.events.append(event)

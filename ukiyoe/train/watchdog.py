@@ -80,7 +80,8 @@ def pooled_descriptor(images: torch.Tensor) -> torch.Tensor:
     """8×8 area-pooled, per-channel standardised pixels: the feature space when the data has no classifier."""
     pooled = F.interpolate(images.detach().float(), size=(8, 8), mode="area")
     centred = pooled - pooled.mean(dim=(2, 3), keepdim=True)
-    return (centred / (centred.std(dim=(2, 3), keepdim=True) + 0.03)).flatten(1)
+    # float64: on a GPU, cdist's matmul path would otherwise run in TF32 and blur the distances
+    return (centred / (centred.std(dim=(2, 3), keepdim=True) + 0.03)).flatten(1).double()
 
 
 def nearest_other(features: torch.Tensor) -> torch.Tensor:
