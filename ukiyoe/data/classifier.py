@@ -85,9 +85,7 @@ def to_input(images: np.ndarray, in_channels: int) -> torch.Tensor:
         raise DataError(
             f"classifier input must be uint8 (N, H, W, {in_channels}), got {array.dtype} {array.shape}"
         )
-    # contiguous NCHW: the layout ``classify_and_embed_tensor`` feeds, so both paths give the same numbers
-    nchw = torch.from_numpy(np.ascontiguousarray(array)).permute(0, 3, 1, 2)
-    return to_signed(nchw.clone(memory_format=torch.contiguous_format))
+    return to_signed(torch.from_numpy(np.ascontiguousarray(array)).permute(0, 3, 1, 2))
 
 
 class ModeClassifier:
@@ -122,10 +120,15 @@ class ModeClassifier:
                 f"mode classifier input must be uint8 (N, H, W, 3), got {array.dtype} {array.shape}"
             )
         for start in range(0, len(array), batch_size):
-            chunk = array[start : start + batch_size]
-            if self.spec.kind == "digit_triple":  # each colour channel is one digit
-                chunk = chunk.transpose(0, 3, 1, 2)[..., None].reshape(-1, *chunk.shape[1:3], 1)
-            yield start, to_input(chunk, self.spec.in_channels).to(self.device)
+            chunk = torch.from_numpy(np.ascontiguousarray(array[start : start + batch_size]))
+            yield start, self._network_input(chunk.permute(0, 3, 1, 2).to(self.device))
+
+    def _network_input(self, pixels: torch.Tensor) -> torch.Tensor:
+        """uint8 NCHW pixels as the network reads them: contiguous (both entry points give the same
+        layout, hence the same numbers), stacked digits as three single-channel images per image."""
+        if self.spec.kind == "digit_triple":  # each colour channel is one digit
+            pixels = pixels.reshape(-1, 1, *pixels.shape[2:])
+        return to_signed(pixels.contiguous())
 
     def classify_and_embed(self, images: np.ndarray, batch_size: int = 512
                            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -145,10 +148,7 @@ class ModeClassifier:
                                   ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """``classify_and_embed`` of float NCHW images in [-1, 1], on the classifier's device: the pixels
         are rounded there as stored images are (the same numbers), and nothing is read back."""
-        pixels = quantize(images.to(self.device))
-        if self.spec.kind == "digit_triple":  # each colour channel is one digit
-            pixels = pixels.reshape(-1, 1, *pixels.shape[2:])
-        return self._read(to_signed(pixels))
+        return self._read(self._network_input(quantize(images.to(self.device))))
 
     @torch.no_grad()
     def _read(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

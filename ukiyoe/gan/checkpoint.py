@@ -77,13 +77,8 @@ def refuse_non_finite(directory: Path, step: int, payload: dict[str, Any]) -> No
             raise CheckpointError(f"{checkpoint_path(directory, step)}: refusing to save non-finite {key}")
 
 
-def serialize_checkpoint(directory: Path, step: int, payload: dict[str, Any]) -> io.BytesIO:
-    """``payload`` as the bytes of its file, taken now (a consistent snapshot of the training state)."""
-    refuse_non_finite(directory, step, payload)
-    return to_bytes(payload)
-
-
 def to_bytes(payload: dict[str, Any]) -> io.BytesIO:
+    """``payload`` as the bytes of its file."""
     buffer = io.BytesIO()
     torch.save(payload, buffer)
     return buffer
@@ -111,9 +106,10 @@ def write_checkpoint(
 def save_checkpoint(
     directory: Path, step: int, payload: dict[str, Any], *, healthy: bool, score: float, keep_last: int
 ) -> Path:
-    """Serialise and write ``payload`` now (``serialize_checkpoint`` then ``write_checkpoint``)."""
-    buffer = serialize_checkpoint(directory, step, payload)
-    return write_checkpoint(directory, step, buffer, healthy=healthy, score=score, keep_last=keep_last)
+    """Refuse non-finite state, serialise ``payload`` now and write it (``write_checkpoint``)."""
+    refuse_non_finite(directory, step, payload)
+    return write_checkpoint(directory, step, to_bytes(payload), healthy=healthy, score=score,
+                            keep_last=keep_last)
 
 
 def verify_checkpoint(entry: CheckpointEntry) -> None:

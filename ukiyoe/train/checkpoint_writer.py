@@ -19,7 +19,7 @@ from typing import Any
 
 import torch
 
-from ukiyoe.gan.checkpoint import refuse_non_finite, serialize_checkpoint, to_bytes, write_checkpoint
+from ukiyoe.gan.checkpoint import refuse_non_finite, save_checkpoint, to_bytes, write_checkpoint
 
 
 def snapshot(value: Any) -> Any:
@@ -48,8 +48,7 @@ class CheckpointWriter:
     def save(self, directory: Path, step: int, payload: dict[str, Any], *, healthy: bool, score: float,
              keep_last: int) -> None:
         if self._executor is None:
-            buffer = serialize_checkpoint(directory, step, payload)
-            write_checkpoint(directory, step, buffer, healthy=healthy, score=score, keep_last=keep_last)
+            save_checkpoint(directory, step, payload, healthy=healthy, score=score, keep_last=keep_last)
             return
         refuse_non_finite(directory, step, payload)
         self.wait()  # first, so that one copy of the state at most is held besides the weights
